@@ -1,0 +1,79 @@
+import { Elysia } from 'elysia'
+import type { Config } from './config.ts'
+import type { Store } from './db/store.ts'
+import { docsPlugin } from './docs/plugin.ts'
+import { createHttpMetrics, type HttpMetrics } from './ops/metrics.ts'
+import { opsPlugin } from './ops/plugin.ts'
+import { redirectPlugin } from './redirect/plugin.ts'
+import { errorBody, HttpError } from './shared/errors.ts'
+import type { Logger } from './shared/logger.ts'
+
+export interface AppDeps {
+  readonly config: Config
+  readonly store: Store
+  readonly log: Logger
+  readonly metrics?: HttpMetrics
+}
+
+const statusOf = (s: unknown) => (typeof s === 'number' ? s : 200)
+
+/** Builds the whole HTTP surface; never listens, so tests and bench can drive it with app.handle(). */
+export function createApp(deps: AppDeps) {
+  const metrics = deps.metrics ?? createHttpMetrics()
+  const started = new WeakMap<Request, number>()
+  return new Elysia({ name: 'skinstack' })
+    .onRequest(({ request }) => {
+      started.set(request, performance.now())
+    })
+    .onAfterResponse({ as: 'global' }, ({ request, route, set }) => {
+      const t0 = started.get(request)
+      if (t0 === undefined) return
+      metrics.observe(
+        request.method,
+        route || 'unmatched',
+        statusOf(set.status),
+        (performance.now() - t0) / 1000,
+      )
+    })
+    .onError({ as: 'global' }, ({ code, error, set, request }) => {
+      if (error instanceof HttpError) {
+        set.status = error.status
+        return errorBody(error.code, error.message, error.details)
+      }
+      switch (code) {
+        case 'VALIDATION':
+          set.status = 400
+          return errorBody('invalid_request', validationSummary(error), validationDetails(error))
+        case 'NOT_FOUND':
+          set.status = 404
+          return errorBody(
+            'route_not_found',
+            `no route for ${request.method} ${new URL(request.url).pathname}`,
+          )
+        case 'PARSE':
+          set.status = 400
+          return errorBody('malformed_body', 'request body could not be parsed')
+        default:
+          deps.log.error({ err: error, url: request.url }, 'unhandled error')
+          set.status = 500
+          return errorBody('internal_error', 'internal error')
+      }
+    })
+    .use(docsPlugin())
+    .use(opsPlugin({ store: deps.store, metrics }))
+    .use(redirectPlugin({ store: deps.store }))
+}
+
+export type App = ReturnType<typeof createApp>
+
+function validationSummary(error: unknown): string {
+  const e = error as { type?: string; valueError?: { path?: string; message?: string } }
+  const where = e.type ?? 'request'
+  const v = e.valueError
+  return v ? `${where}${v.path ?? ''}: ${v.message ?? 'invalid'}` : `invalid ${where}`
+}
+
+function validationDetails(error: unknown): unknown {
+  const all = (error as { all?: { path?: string; message?: string }[] }).all
+  return Array.isArray(all) ? all.map((i) => ({ path: i.path, message: i.message })) : undefined
+}

@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util'
+import type { ConfigFlags } from '../config.ts'
+
+/** A command line the user must correct; main exits 2 with the message and a pointer to --help. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+export const COMMANDS = ['serve', 'migrate', 'doctor', 'seed', 'healthcheck', 'version', 'help'] as const
+export type Command = (typeof COMMANDS)[number]
+
+export interface Cli {
+  command: Command
+  flags: ConfigFlags
+  migrate: boolean
+}
+
+export const HELP = `skinstack — self-hosted affiliate tracking engine
+
+Usage: skinstack <command> [flags]
+
+Commands:
+  serve        Start the HTTP server (applies pending migrations first unless --no-migrate)
+  migrate      Apply pending database migrations and exit
+  doctor       Check config, database, migrations, a redirect round trip and clock skew
+  seed         Load the demo data set (one merchant, program, influencer and a few links)
+  healthcheck  Exit 0 if the server on --port answers /healthz (for container HEALTHCHECK)
+  version      Print the version
+  help         Show this help
+
+Flags:
+  --port <n>        Listen port (env PORT, default 3000)
+  --host <addr>     Listen address (env HOST, default 0.0.0.0)
+  --data-dir <dir>  Embedded database directory when DATABASE_URL is unset (env DATA_DIR, default ./data)
+  --no-migrate      serve: do not apply pending migrations (/readyz reports them)
+  -h, --help        Show this help
+  -v, --version     Print the version
+
+Environment: DATABASE_URL, DATABASE_POOL_SIZE, LOG_LEVEL, TRUSTED_PROXIES, PUBLIC_BASE_URL,
+  CLICK_ID_KEYS ("kid:secret,…"), IP_HASH_SALT, MASTER_KEY (32 bytes, hex or base64).
+  Without DATABASE_URL, an embedded PostgreSQL (PGlite) keeps data under DATA_DIR.
+
+Exit codes: 0 ok, 1 failure (database unreachable, doctor check failed), 2 bad usage or configuration.
+`
+
+export function parseCli(argv: readonly string[]): Cli {
+  let parsed: ReturnType<typeof parse>
+  try {
+    parsed = parse(argv)
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/\. To specify.*$/s, ''))
+  }
+  const { values, positionals } = parsed
+  if (values.help) return { command: 'help', flags: {}, migrate: true }
+  if (values.version) return { command: 'version', flags: {}, migrate: true }
+  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`)
+  const name = positionals[0] ?? 'help'
+  if (!(COMMANDS as readonly string[]).includes(name)) throw new UsageError(`unknown command '${name}'`)
+  const command = name as Command
+  if (values['no-migrate'] && command !== 'serve') throw new UsageError('--no-migrate applies only to serve')
+  const flags: ConfigFlags = {}
+  if (values.port !== undefined) flags.port = values.port
+  if (values.host !== undefined) flags.host = values.host
+  if (values['data-dir'] !== undefined) flags.dataDir = values['data-dir']
+  return { command, flags, migrate: !values['no-migrate'] }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'no-migrate': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  })
+}

@@ -1,0 +1,51 @@
+import { createApp } from '../app.ts'
+import { type Config, describeConfig } from '../config.ts'
+import { openStore } from '../db/client.ts'
+import { migrate, migrationStatus } from '../db/migrate.ts'
+import { seedDemo } from '../db/seed-demo.ts'
+import { Lifecycle } from '../lifecycle.ts'
+import { createLogger } from '../shared/logger.ts'
+import { VERSION } from '../version.ts'
+
+export async function runServe(config: Config, opts: { migrate: boolean }): Promise<number> {
+  const log = createLogger(config.logLevel)
+  log.info({ version: VERSION, config: describeConfig(config) }, 'starting')
+  const store = await openStore(config)
+  if (opts.migrate) {
+    const { applied } = await migrate(store.db)
+    if (applied.length) log.info({ applied }, 'migrations applied')
+  } else {
+    const { pending } = await migrationStatus(store.db)
+    if (pending.length)
+      log.warn({ pending }, 'pending migrations not applied (--no-migrate); /readyz reports 503')
+  }
+  // A newcomer on the embedded database gets links to click straight away.
+  if (store.kind === 'pglite') {
+    const demo = await seedDemo(store.db)
+    if (demo.created) log.info({ slugs: demo.slugs }, 'demo data seeded')
+    log.info(
+      { tryIt: demo.slugs.map((s) => `curl -i ${config.publicBaseUrl}/l/${s}`) },
+      'embedded database with demo links',
+    )
+  }
+
+  const lifecycle = new Lifecycle(log)
+  await lifecycle.start([])
+  const app = createApp({ config, store, log }).listen({ port: config.port, hostname: config.host })
+  const server = app.server
+  if (!server) throw new Error('server did not start')
+  log.info({ url: `http://${server.hostname}:${server.port}` }, 'listening')
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+    process.once('SIGINT', () => resolve('SIGINT'))
+  })
+  log.info({ signal }, 'shutting down: no new connections, draining')
+  // Stop accepting first and let in-flight requests finish; then workers flush what those requests buffered.
+  await server.stop(false)
+  await lifecycle.stop()
+  await store.close()
+  log.info('stopped')
+  log.flush()
+  return 0
+}

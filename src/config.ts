@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { isAbsolute, join, resolve } from 'node:path'
+import { z } from 'zod'
+
+/** A configuration problem the operator must fix; main exits 2 with this message. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export interface ClickIdKey {
+  readonly kid: string
+  readonly secret: Uint8Array
+}
+
+export interface Config {
+  readonly port: number
+  readonly host: string
+  /** Absent means the embedded PGlite database under dataDir. */
+  readonly databaseUrl: string | undefined
+  readonly dataDir: string
+  readonly poolSize: number
+  readonly logLevel: (typeof LOG_LEVELS)[number]
+  readonly trustedProxies: readonly string[]
+  readonly publicBaseUrl: string
+  readonly secrets: {
+    /** First key signs new click ids; the rest still verify, so keys rotate without breaking live links. */
+    readonly clickIdKeys: readonly ClickIdKey[]
+    readonly ipHashSalt: Uint8Array
+    readonly masterKey: Uint8Array
+    /** True when the embedded database generated them; never in Postgres mode. */
+    readonly generated: boolean
+  }
+}
+
+/** Flags main.ts parsed from the command line; they win over the environment. */
+export interface ConfigFlags {
+  port?: string
+  host?: string
+  dataDir?: string
+}
+
+const intFrom = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+
+const databaseUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\/[^/]/.test(v), 'must be a postgres:// or postgresql:// URL')
+  .refine((v) => URL.canParse(v), 'is not a valid URL')
+
+const ipOrCidr = z
+  .string()
+  .regex(/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)(\/\d{1,3})?$/, 'must list IP addresses or CIDR ranges')
+
+const envSchema = z.object({
+  PORT: intFrom(0, 65535).default(3000),
+  HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
+  DATABASE_URL: databaseUrl.optional(),
+  DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
+  DATABASE_POOL_SIZE: intFrom(1, 500).default(10),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(ipOrCidr)),
+  PUBLIC_BASE_URL: z
+    .string()
+    .refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
+    .optional(),
+  CLICK_ID_KEYS: z.string().optional(),
+  IP_HASH_SALT: z.string().optional(),
+  MASTER_KEY: z.string().optional(),
+})
+
+type Env = Record<string, string | undefined>
+
+/** Accepts 64 hex chars or base64/base64url; secrets must never end up in messages. */
+export function decodeSecret(name: string, value: string, minBytes: number, exactBytes?: number): Uint8Array {
+  const bytes =
+    /^[0-9a-fA-F]+$/.test(value) && value.length % 2 === 0 ? Buffer.from(value, 'hex') : decodeB64(value)
+  if (!bytes) throw new ConfigError(`${name}: must be hex or base64`)
+  if (exactBytes !== undefined && bytes.length !== exactBytes)
+    throw new ConfigError(`${name}: must decode to exactly ${exactBytes} bytes (got ${bytes.length})`)
+  if (bytes.length < minBytes)
+    throw new ConfigError(`${name}: must decode to at least ${minBytes} bytes (got ${bytes.length})`)
+  return new Uint8Array(bytes)
+}
+
+function decodeB64(value: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) return undefined
+  return Buffer.from(value, 'base64')
+}
+
+/** CLICK_ID_KEYS="k2:secret,k1:oldsecret" — key ids travel inside click ids, so they stay short and URL-safe. */
+export function parseClickIdKeys(raw: string): ClickIdKey[] {
+  const keys = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const at = entry.indexOf(':')
+      if (at <= 0) throw new ConfigError('CLICK_ID_KEYS: each entry must be "kid:secret"')
+      const kid = entry.slice(0, at)
+      if (!/^[A-Za-z0-9_-]{1,16}$/.test(kid))
+        throw new ConfigError('CLICK_ID_KEYS: key ids must be 1-16 characters of A-Z a-z 0-9 _ -')
+      return { kid, secret: decodeSecret(`CLICK_ID_KEYS (key ${kid})`, entry.slice(at + 1), 32) }
+    })
+  if (keys.length === 0) throw new ConfigError('CLICK_ID_KEYS: at least one "kid:secret" entry is required')
+  if (new Set(keys.map((k) => k.kid)).size !== keys.length)
+    throw new ConfigError('CLICK_ID_KEYS: key ids must be unique')
+  return keys
+}
+
+interface RawSecrets {
+  CLICK_ID_KEYS?: string | undefined
+  IP_HASH_SALT?: string | undefined
+  MASTER_KEY?: string | undefined
+}
+
+const SECRET_NAMES = ['CLICK_ID_KEYS', 'IP_HASH_SALT', 'MASTER_KEY'] as const
+
+/**
+ * The embedded demo database must work with zero set-up, so missing secrets are generated once and kept beside
+ * the data (restarts keep click ids valid). A shared Postgres means production: every secret must be given.
+ */
+function resolveSecrets(
+  env: RawSecrets,
+  embedded: boolean,
+  dataDir: string,
+): RawSecrets & { generated: boolean } {
+  const missing = SECRET_NAMES.filter((n) => !env[n])
+  if (missing.length === 0) return { ...env, generated: false }
+  if (!embedded)
+    throw new ConfigError(
+      `${missing.join(', ')}: required when DATABASE_URL is set (see README "Configuration")`,
+    )
+  const file = join(dataDir, 'dev-secrets.json')
+  let stored: RawSecrets = {}
+  if (existsSync(file)) stored = JSON.parse(readFileSync(file, 'utf8')) as RawSecrets
+  else {
+    stored = {
+      CLICK_ID_KEYS: `dev1:${randomBytes(32).toString('base64url')}`,
+      IP_HASH_SALT: randomBytes(32).toString('base64url'),
+      MASTER_KEY: randomBytes(32).toString('base64url'),
+    }
+    mkdirSync(dataDir, { recursive: true })
+    writeFileSync(file, JSON.stringify(stored), { mode: 0o600 })
+  }
+  const merged = { ...stored }
+  for (const n of SECRET_NAMES) if (env[n]) merged[n] = env[n]
+  return { ...merged, generated: true }
+}
+
+export function loadConfig(
+  env: Env = process.env,
+  flags: ConfigFlags = {},
+  cwd = process.cwd(),
+): Readonly<Config> {
+  const withFlags: Env = { ...env }
+  if (flags.port !== undefined) withFlags.PORT = flags.port
+  if (flags.host !== undefined) withFlags.HOST = flags.host
+  if (flags.dataDir !== undefined) withFlags.DATA_DIR = flags.dataDir
+  for (const k of Object.keys(envSchema.shape)) if (withFlags[k] === '') delete withFlags[k]
+
+  const parsed = envSchema.safeParse(withFlags)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+    throw new ConfigError(lines.join('\n'))
+  }
+  const e = parsed.data
+  const dataDir = isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(cwd, e.DATA_DIR)
+  const raw = resolveSecrets(e, e.DATABASE_URL === undefined, dataDir)
+  const secrets = {
+    clickIdKeys: Object.freeze(parseClickIdKeys(raw.CLICK_ID_KEYS ?? '')),
+    ipHashSalt: decodeSecret('IP_HASH_SALT', raw.IP_HASH_SALT ?? '', 16),
+    masterKey: decodeSecret('MASTER_KEY', raw.MASTER_KEY ?? '', 32, 32),
+    generated: raw.generated,
+  }
+  const host = e.HOST
+  const publicBaseUrl = (
+    e.PUBLIC_BASE_URL ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${e.PORT}`
+  ).replace(/\/+$/, '')
+  return Object.freeze({
+    port: e.PORT,
+    host,
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    poolSize: e.DATABASE_POOL_SIZE,
+    logLevel: e.LOG_LEVEL,
+    trustedProxies: Object.freeze(e.TRUSTED_PROXIES),
+    publicBaseUrl,
+    secrets: Object.freeze(secrets),
+  })
+}
+
+/** What may be logged or printed: secrets reduced to whether they are set. */
+export function describeConfig(c: Config): Record<string, unknown> {
+  return {
+    port: c.port,
+    host: c.host,
+    database: c.databaseUrl ? redactUrl(c.databaseUrl) : `embedded (PGlite) at ${c.dataDir}`,
+    poolSize: c.poolSize,
+    logLevel: c.logLevel,
+    trustedProxies: c.trustedProxies,
+    publicBaseUrl: c.publicBaseUrl,
+    clickIdKeyIds: c.secrets.clickIdKeys.map((k) => k.kid),
+    secrets: c.secrets.generated ? 'generated for the embedded database' : 'from environment',
+  }
+}
+
+export function redactUrl(url: string): string {
+  const u = new URL(url)
+  if (u.password) u.password = '***'
+  return u.toString()
+}
+
+/** The healthcheck command needs only the port; it must not demand secrets or create files. */
+export function loadPort(env: Env = process.env, flags: ConfigFlags = {}): number {
+  const parsed = envSchema.shape.PORT.safeParse(flags.port ?? (env.PORT || undefined))
+  if (!parsed.success) throw new ConfigError(`PORT: ${parsed.error.issues[0]?.message}`)
+  return parsed.data
+}

@@ -1,0 +1,56 @@
+import type { Config } from '../config.ts'
+import { redactUrl } from '../config.ts'
+import { openPglite } from './pglite.ts'
+import { openPostgres } from './postgres.ts'
+import type { Store } from './store.ts'
+
+/** The database cannot be used; main prints the message (no stack) and exits 1. */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError'
+}
+
+/** Opens the configured database and proves it answers, so a bad DATABASE_URL fails at start, not on the first click. */
+export async function openStore(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'poolSize'>,
+): Promise<Store> {
+  if (!config.databaseUrl) {
+    try {
+      return await openPglite({ dataDir: config.dataDir })
+    } catch (err) {
+      throw new DatabaseUnavailableError(
+        `cannot open the embedded database in ${config.dataDir}: ${(err as Error).message}` +
+          ' (PGlite allows one process per data directory; is another skinstack using it?)',
+      )
+    }
+  }
+  const store = openPostgres({ url: config.databaseUrl, poolSize: config.poolSize })
+  try {
+    await store.query('select 1')
+    return store
+  } catch (err) {
+    await store.close().catch(() => {})
+    throw new DatabaseUnavailableError(
+      `cannot connect to DATABASE_URL ${redactUrl(config.databaseUrl)}: ${describePgError(err)}`,
+    )
+  }
+}
+
+function describePgError(err: unknown): string {
+  const e = err as { code?: string; message?: string }
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return 'connection refused (is Postgres running and listening there?)'
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host name not found'
+    case 'CONNECT_TIMEOUT':
+      return 'timed out connecting'
+    case '3D000':
+      return `database does not exist (${e.message})`
+    case '28P01':
+    case '28000':
+      return `authentication failed (${e.message})`
+    default:
+      return e.message ?? String(err)
+  }
+}

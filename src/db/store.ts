@@ -1,0 +1,26 @@
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import type * as schema from './schema/index.ts'
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
+
+/** What every feature may ask of the database, whichever engine backs it (Postgres or embedded PGlite). */
+export interface Store {
+  readonly kind: 'postgres' | 'pglite'
+  readonly db: Db
+  /** Raw parameterised SQL ($1, $2 …); rows come back as plain objects. */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
+  /** Subscribes to a channel; onReady runs on every (re)connect, since NOTIFYs sent while disconnected are lost. */
+  listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onReady?: () => void,
+  ): Promise<() => Promise<void>>
+  notify(channel: string, payload: string): Promise<void>
+  /** Inserts many rows at once (COPY where the engine supports it); returns the row count. */
+  bulkInsert(
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly unknown[])[],
+  ): Promise<number>
+  close(): Promise<void>
+}

@@ -1,0 +1,41 @@
+import { openapi } from '@elysiajs/openapi'
+import { Elysia } from 'elysia'
+import cssPath from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
+// Embedded so /swagger works with no internet; `type: 'file'` puts them inside the compiled binary.
+import bundlePath from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
+import { VERSION } from '../version.ts'
+
+const ASSETS = '/swagger/assets'
+
+const asset = (path: string, type: string) => () =>
+  new Response(Bun.file(path), {
+    headers: { 'content-type': type, 'cache-control': 'public, max-age=86400' },
+  })
+
+export const docsPlugin = () =>
+  new Elysia({ name: 'docs' })
+    .use(
+      openapi({
+        path: '/swagger',
+        specPath: '/swagger/json',
+        provider: 'swagger-ui',
+        swagger: { theme: `${ASSETS}/swagger-ui.css`, cdn: `${ASSETS}/swagger-ui-bundle.js` },
+        documentation: {
+          info: {
+            title: 'SkinStack API',
+            version: VERSION,
+            description:
+              'Self-hosted affiliate tracking: links, redirects, conversions, commissions, payouts.',
+          },
+          tags: [
+            { name: 'ops', description: 'Health, readiness and metrics' },
+            { name: 'redirect', description: 'Shopper-facing tracking links' },
+          ],
+        },
+        exclude: { paths: [`${ASSETS}/swagger-ui.css`, `${ASSETS}/swagger-ui-bundle.js`] },
+      }),
+    )
+    .get(`${ASSETS}/swagger-ui.css`, asset(cssPath, 'text/css; charset=utf-8'), { detail: { hide: true } })
+    .get(`${ASSETS}/swagger-ui-bundle.js`, asset(bundlePath, 'text/javascript; charset=utf-8'), {
+      detail: { hide: true },
+    })

@@ -1,0 +1,15 @@
+import { t } from 'elysia'
+
+export const HealthResponse = t.Object({
+  status: t.Literal('ok'),
+  version: t.String(),
+  uptimeSeconds: t.Number(),
+})
+
+export const ReadyResponse = t.Object({
+  ready: t.Boolean(),
+  checks: t.Object({
+    database: t.Object({ ok: t.Boolean(), error: t.Optional(t.String()) }),
+    migrations: t.Object({ ok: t.Boolean(), pending: t.Optional(t.Array(t.String())) }),
+  }),
+})
