@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import type { Config } from '../config.ts'
 import { redactUrl } from '../config.ts'
 import { openPglite } from './pglite.ts'
@@ -15,7 +16,7 @@ export async function openStore(
 ): Promise<Store> {
   if (!config.databaseUrl) {
     try {
-      return await openPglite({ dataDir: config.dataDir })
+      return await openPglite({ dataDir: join(config.dataDir, 'pglite') })
     } catch (err) {
       throw new DatabaseUnavailableError(
         `cannot open the embedded database in ${config.dataDir}: ${(err as Error).message}` +
