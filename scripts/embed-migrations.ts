@@ -17,8 +17,7 @@ const command = 'bun scripts/embed-migrations.ts'
 function render(entries: readonly JournalEntry[]): string {
   const ordered = [...entries].sort((a, b) => a.idx - b.idx)
   const name = (e: JournalEntry) => `m${String(e.idx).padStart(4, '0')}`
-  // Biome's import order (by path) puts every drizzle/0… file before drizzle/meta/, so the output is
-  // already formatted and `biome check` leaves it alone.
+  // The output is excluded from prettier (.prettierignore); `--check` is what keeps it honest.
   const imports = ordered.map(
     (e) => `import ${name(e)} from '../../drizzle/${e.tag}.sql' with { type: 'text' }`,
   )

@@ -46,7 +46,10 @@ export const apiKeys = pgTable(
     prefix: text('prefix').notNull(),
     // sha256 hex of the full key: the key itself is shown once and never stored.
     keyHash: text('key_hash').notNull().unique(),
-    scopes: text('scopes').array().notNull().default(sql`'{}'::text[]`),
+    scopes: text('scopes')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     lastUsedAt: tstz('last_used_at'),
     revokedAt: tstz('revoked_at'),
     expiresAt: tstz('expires_at'),

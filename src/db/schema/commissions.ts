@@ -47,9 +47,13 @@ export const commissions = pgTable(
     unique('commissions_attribution_kind_uq').on(t.attributionId, t.eventKind),
     index('commissions_influencer_status_idx').on(t.influencerId, t.status),
     // The approval job's scan: pending rows whose hold has passed.
-    index('commissions_pending_hold_idx').on(t.holdUntil).where(sql`${t.status} = 'pending'`),
+    index('commissions_pending_hold_idx')
+      .on(t.holdUntil)
+      .where(sql`${t.status} = 'pending'`),
     index('commissions_conversion_idx').on(t.conversionId),
-    index('commissions_payout_idx').on(t.payoutId).where(sql`${t.payoutId} is not null`),
+    index('commissions_payout_idx')
+      .on(t.payoutId)
+      .where(sql`${t.payoutId} is not null`),
     index('commissions_program_created_idx').on(t.programId, t.createdAt),
     check(
       'commissions_amounts',

@@ -83,9 +83,15 @@ export const conversions = pgTable(
       sql`(${t.kind} in ('refund', 'subscription_renewal')) = (${t.externalEventId} is not null)`,
     ),
     index('conversions_merchant_occurred_idx').on(t.merchantId, t.occurredAt),
-    index('conversions_click_id_idx').on(t.clickId).where(sql`${t.clickId} is not null`),
-    index('conversions_coupon_idx').on(t.merchantId, t.couponCode).where(sql`${t.couponCode} is not null`),
-    index('conversions_parent_idx').on(t.parentConversionId).where(sql`${t.parentConversionId} is not null`),
+    index('conversions_click_id_idx')
+      .on(t.clickId)
+      .where(sql`${t.clickId} is not null`),
+    index('conversions_coupon_idx')
+      .on(t.merchantId, t.couponCode)
+      .where(sql`${t.couponCode} is not null`),
+    index('conversions_parent_idx')
+      .on(t.parentConversionId)
+      .where(sql`${t.parentConversionId} is not null`),
     index('conversions_webhook_event_idx').on(t.webhookEventId),
   ],
 )
@@ -113,8 +119,12 @@ export const attributions = pgTable(
     evidence: attributionEvidence('evidence').notNull(),
     windowDays: integer('window_days').notNull(),
     // Exact share of the conversion: weight_num / weight_den (linear thirds do not round).
-    weightNum: bigint('weight_num', { mode: 'bigint' }).notNull().default(sql`1`),
-    weightDen: bigint('weight_den', { mode: 'bigint' }).notNull().default(sql`1`),
+    weightNum: bigint('weight_num', { mode: 'bigint' })
+      .notNull()
+      .default(sql`1`),
+    weightDen: bigint('weight_den', { mode: 'bigint' })
+      .notNull()
+      .default(sql`1`),
     confidence: numeric('confidence', { precision: 4, scale: 3 }).notNull().default('1.000'),
     billable: boolean('billable').notNull().default(true),
     // Why not billable (bot, self_referral, outside_window …); null when billable.
@@ -125,7 +135,9 @@ export const attributions = pgTable(
     unique('attributions_conversion_influencer_uq').on(t.conversionId, t.influencerId),
     index('attributions_influencer_idx').on(t.influencerId, t.createdAt),
     index('attributions_link_idx').on(t.linkId),
-    index('attributions_click_idx').on(t.clickId).where(sql`${t.clickId} is not null`),
+    index('attributions_click_idx')
+      .on(t.clickId)
+      .where(sql`${t.clickId} is not null`),
     check(
       'attributions_weight_fraction',
       sql`${t.weightDen} > 0 and ${t.weightNum} >= 0 and ${t.weightNum} <= ${t.weightDen}`,

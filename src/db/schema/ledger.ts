@@ -35,8 +35,12 @@ export const ledgerEntries = pgTable(
   (t) => [
     index('ledger_entries_influencer_idx').on(t.influencerId, t.currency, t.occurredAt),
     index('ledger_entries_merchant_idx').on(t.merchantId, t.currency, t.occurredAt),
-    index('ledger_entries_commission_idx').on(t.commissionId).where(sql`${t.commissionId} is not null`),
-    index('ledger_entries_payout_idx').on(t.payoutId).where(sql`${t.payoutId} is not null`),
+    index('ledger_entries_commission_idx')
+      .on(t.commissionId)
+      .where(sql`${t.commissionId} is not null`),
+    index('ledger_entries_payout_idx')
+      .on(t.payoutId)
+      .where(sql`${t.payoutId} is not null`),
     check('ledger_entries_one_party', sql`num_nonnulls(${t.influencerId}, ${t.merchantId}) = 1`),
   ],
 )

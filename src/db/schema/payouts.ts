@@ -34,8 +34,12 @@ export const payouts = pgTable(
     method: payoutMethod('method').notNull(),
     status: payoutStatus('status').notNull().default('initiated'),
     grossMinor: minor('gross_minor').notNull(),
-    platformFeeMinor: minor('platform_fee_minor').notNull().default(sql`0`),
-    processingFeeMinor: minor('processing_fee_minor').notNull().default(sql`0`),
+    platformFeeMinor: minor('platform_fee_minor')
+      .notNull()
+      .default(sql`0`),
+    processingFeeMinor: minor('processing_fee_minor')
+      .notNull()
+      .default(sql`0`),
     netMinor: minor('net_minor').notNull(),
     // Sent to the provider (Stripe Idempotency-Key, PayPal sender_batch_id) so a retry never pays twice.
     idempotencyKey: text('idempotency_key').notNull().unique(),

@@ -43,10 +43,15 @@ export const programs = pgTable(
     attributionModel: attributionModel('attribution_model').notNull().default('last_click'),
     timeDecayHalfLifeHours: integer('time_decay_half_life_hours'),
     tiers: jsonb('tiers').$type<ProgramTier[]>(),
-    excludedSkus: text('excluded_skus').array().notNull().default(sql`'{}'::text[]`),
+    excludedSkus: text('excluded_skus')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     platformFeeRate: rate('platform_fee_rate').notNull().default('0.200000'),
     holdDays: integer('hold_days').notNull().default(30),
-    minPayoutMinor: minor('min_payout_minor').notNull().default(sql`5000`),
+    minPayoutMinor: minor('min_payout_minor')
+      .notNull()
+      .default(sql`5000`),
     commissionableBase: commissionableBase('commissionable_base')
       .notNull()
       .default('subtotal_after_discounts'),

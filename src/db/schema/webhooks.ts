@@ -37,7 +37,9 @@ export const webhookSecrets = pgTable(
   },
   (t) => [
     unique('webhook_secrets_key_uq').on(t.merchantId, t.source, t.keyId),
-    uniqueIndex('webhook_secrets_active_slot_uq').on(t.merchantId, t.source, t.slot).where(sql`${t.active}`),
+    uniqueIndex('webhook_secrets_active_slot_uq')
+      .on(t.merchantId, t.source, t.slot)
+      .where(sql`${t.active}`),
     check('webhook_secrets_slot_range', sql`${t.slot} in (1, 2)`),
   ],
 )
@@ -66,7 +68,9 @@ export const webhookEvents = pgTable(
     // merchants; Shopify/Stripe ids are global anyway. NULLS NOT DISTINCT keeps events whose merchant
     // is unknown deduplicated as well.
     unique('webhook_events_dedupe_uq').on(t.source, t.merchantId, t.externalId).nullsNotDistinct(),
-    index('webhook_events_pending_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('received', 'failed')`),
+    index('webhook_events_pending_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} in ('received', 'failed')`),
     index('webhook_events_merchant_received_idx').on(t.merchantId, t.receivedAt),
   ],
 )
