@@ -23,7 +23,8 @@ ls -l "$bin"
 run_as=()
 if [ "$(id -u)" = 0 ]; then
   chown -R nobody "$work/rootfs/app"
-  run_as=(runuser -u nobody --)
+  # setpriv execs in place (runuser forks and turns our SIGTERM into its own exit 143).
+  run_as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 fi
 port=$((20000 + RANDOM % 20000))
 cd "$work/rootfs/app"
