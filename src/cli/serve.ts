@@ -1,5 +1,6 @@
 import { createApp } from '../app.ts'
 import { type Config, describeConfig } from '../config.ts'
+import { clickPartitionWorker } from '../db/click-partitions.ts'
 import { openStore } from '../db/client.ts'
 import { migrate, migrationStatus } from '../db/migrate.ts'
 import { seedDemo } from '../db/seed-demo.ts'
@@ -30,7 +31,7 @@ export async function runServe(config: Config, opts: { migrate: boolean }): Prom
   }
 
   const lifecycle = new Lifecycle(log)
-  await lifecycle.start([])
+  await lifecycle.start([clickPartitionWorker({ store, log })])
   const app = createApp({ config, store, log }).listen({ port: config.port, hostname: config.host })
   const server = app.server
   if (!server) throw new Error('server did not start')

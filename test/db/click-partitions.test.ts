@@ -1,0 +1,45 @@
+import { describe, expect, test } from 'bun:test'
+import { clickPartitionWorker, ensureClickPartitions } from '../../src/db/click-partitions.ts'
+import { createLogger } from '../../src/shared/logger.ts'
+import { createTestDb } from '../helpers/databases.ts'
+
+const { store } = await createTestDb()
+
+const partitions = async () =>
+  (
+    await store.query<{ name: string }>(
+      `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+        where i.inhparent = 'clicks'::regclass and c.relname <> 'clicks_default' order by 1`,
+    )
+  ).map((r) => r.name)
+
+const day = (d: Date) => `clicks_${d.toISOString().slice(0, 10).replaceAll('-', '')}`
+
+describe('click partitions', () => {
+  test('extend ahead of the clock and move stray rows out of the default partition', async () => {
+    const future = new Date(Date.now() + 40 * 86_400_000)
+    await store.query(
+      `insert into clicks (id, clicked_at, link_id, slug, program_id, influencer_id)
+       values (gen_random_uuid(), $1, gen_random_uuid(), 's', gen_random_uuid(), gen_random_uuid())`,
+      [future.toISOString()],
+    )
+    const inDefault = await store.query('select 1 from clicks_default')
+    expect(inDefault).toHaveLength(1)
+    expect(await partitions()).not.toContain(day(future))
+
+    const created = await ensureClickPartitions(store, 7, new Date(future.getTime() - 86_400_000))
+    expect(created).toBeGreaterThan(0)
+    expect(await partitions()).toContain(day(future))
+    expect(await store.query('select 1 from clicks_default')).toHaveLength(0)
+    expect(await store.query(`select 1 from ${day(future)}`)).toHaveLength(1)
+    expect(await ensureClickPartitions(store, 7, new Date(future.getTime() - 86_400_000))).toBe(0)
+  })
+
+  test('the worker covers today through a week ahead on start and stops cleanly', async () => {
+    const worker = clickPartitionWorker({ store, log: createLogger('silent'), intervalMs: 60_000 })
+    await worker.start()
+    await worker.stop()
+    const names = await partitions()
+    for (let i = 0; i <= 7; i++) expect(names).toContain(day(new Date(Date.now() + i * 86_400_000)))
+  })
+})
