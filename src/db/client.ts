@@ -18,21 +18,37 @@ export async function openStore(
     try {
       return await openPglite({ dataDir: join(config.dataDir, 'pglite') })
     } catch (err) {
-      throw new DatabaseUnavailableError(
-        `cannot open the embedded database in ${config.dataDir}: ${(err as Error).message}` +
-          ' (PGlite allows one process per data directory; is another skinstack using it?)',
-      )
+      throw new DatabaseUnavailableError(`cannot open the embedded database: ${(err as Error).message}`)
     }
   }
-  const store = openPostgres({ url: config.databaseUrl, poolSize: config.poolSize })
+  const store = openPostgres({
+    url: config.databaseUrl,
+    poolSize: config.poolSize,
+    connectTimeoutSeconds: CONNECT_TIMEOUT_S,
+  })
   try {
-    await store.query('select 1')
+    // connect_timeout does not cover a host that accepts and closes at once: postgres.js retries that forever.
+    await withTimeout(store.query('select 1'), (CONNECT_TIMEOUT_S + 1) * 1000)
     return store
   } catch (err) {
     await store.close().catch(() => {})
     throw new DatabaseUnavailableError(
       `cannot connect to DATABASE_URL ${redactUrl(config.databaseUrl)}: ${describePgError(err)}`,
     )
+  }
+}
+
+const CONNECT_TIMEOUT_S = 5
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'CONNECT_TIMEOUT' })), ms)
+  })
+  try {
+    return await Promise.race([p, timeout])
+  } finally {
+    clearTimeout(timer)
   }
 }
 

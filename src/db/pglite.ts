@@ -6,26 +6,34 @@ import initdbWasmPath from '@electric-sql/pglite/initdb.wasm' with { type: 'file
 import fsBundlePath from '@electric-sql/pglite/pglite.data' with { type: 'file' }
 import pgliteWasmPath from '@electric-sql/pglite/pglite.wasm' with { type: 'file' }
 import { drizzle } from 'drizzle-orm/pglite'
-import { encodeCopyRow } from './postgres.ts'
+import { encodeCopyRow } from './copy-format.ts'
+import { lockDataDir } from './data-dir-lock.ts'
 import * as schema from './schema/index.ts'
 import type { Db, Store } from './store.ts'
 
 /**
  * Opens (creating on first use) the embedded database in dataDir.
- * One process per dataDir: PGlite takes no lock, and two writers corrupt it.
+ * One process per dataDir: PGlite takes no lock, and two writers corrupt it, so we hold a pid lock.
  */
 export async function openPglite(opts: { dataDir: string }): Promise<Store> {
   mkdirSync(opts.dataDir, { recursive: true })
-  const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
-    compileWasm(pgliteWasmPath),
-    compileWasm(initdbWasmPath),
-  ])
-  const pg = await PGlite.create({
-    dataDir: opts.dataDir,
-    pgliteWasmModule,
-    initdbWasmModule,
-    fsBundle: Bun.file(fsBundlePath),
-  })
+  const unlock = lockDataDir(opts.dataDir)
+  let pg: PGlite
+  try {
+    const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
+      compileWasm(pgliteWasmPath),
+      compileWasm(initdbWasmPath),
+    ])
+    pg = await PGlite.create({
+      dataDir: opts.dataDir,
+      pgliteWasmModule,
+      initdbWasmModule,
+      fsBundle: Bun.file(fsBundlePath),
+    })
+  } catch (err) {
+    unlock()
+    throw err
+  }
   const db = drizzle({ client: pg, schema }) as unknown as Db
 
   return {
@@ -61,6 +69,7 @@ export async function openPglite(opts: { dataDir: string }): Promise<Store> {
     },
     async close() {
       await pg.close()
+      unlock()
     },
   }
 }

@@ -4,6 +4,7 @@ import { drizzle } from 'drizzle-orm/postgres-js'
 import postgres, { type Notice } from 'postgres'
 import * as schema from './schema/index.ts'
 import type { Db, Store } from './store.ts'
+import { encodeCopyRow } from './copy-format.ts'
 
 export interface PostgresOptions {
   url: string
@@ -51,14 +52,35 @@ export function openPostgres(opts: PostgresOptions): Store {
     },
     async bulkInsert(table, columns, rows) {
       if (rows.length === 0) return 0
-      const stream = await sql`copy ${sql(table)} (${sql(columns as string[])}) from stdin`.writable()
-      await pipeline(Readable.from(copyChunks(rows)), stream)
+      const copy = sql`copy ${sql(table)} (${sql(columns as string[])}) from stdin`
+      const rejected = serverRejection(copy)
+      const stream = await copy.writable()
+      await Promise.race([pipeline(Readable.from(copyChunks(rows)), stream), rejected])
       return rows.length
     },
     async close() {
       await Promise.all([sql.end({ timeout: 5 }), drizzleSql.end({ timeout: 5 })])
     },
   }
+}
+
+/**
+ * postgres.js 3.4.9 never settles the writable when Postgres rejects a COPY after CopyDone (a duplicate
+ * key, a bad value: porsager/postgres#1173); the error only reaches the query's reject, a no-op once the
+ * query resolved to the stream, and a later query's CommandComplete then "finishes" it as if it had worked.
+ * Tap reject so the batch fails with the server's error instead of hanging or lying.
+ */
+function serverRejection(query: object): Promise<never> {
+  const q = query as { reject: (err: unknown) => void }
+  const { promise, reject } = Promise.withResolvers<never>()
+  const original = q.reject
+  q.reject = (err) => {
+    reject(err)
+    original(err)
+  }
+  // Errors before the stream exists (no such table) reach the caller through `await copy.writable()`.
+  promise.catch(() => {})
+  return promise
 }
 
 function* copyChunks(rows: readonly (readonly unknown[])[]): Generator<string> {
@@ -71,49 +93,4 @@ function* copyChunks(rows: readonly (readonly unknown[])[]): Generator<string> {
     }
   }
   if (buf) yield buf
-}
-
-const SPECIAL = /[\\\t\n\r]/
-const SPECIAL_ALL = /[\\\t\n\r]/g
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' }
-
-function escapeCopy(text: string): string {
-  return SPECIAL.test(text) ? text.replace(SPECIAL_ALL, (c) => ESCAPES[c] as string) : text
-}
-
-/**
- * One row in COPY text format, newline included. Plain objects and arrays are written as JSON (so
- * Postgres array columns are not supported here); a string is sent as is, so for json/jsonb columns pass
- * the value, not its JSON text.
- */
-export function encodeCopyRow(values: readonly unknown[]): string {
-  let line = ''
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0) line += '\t'
-    line += encodeCopyValue(values[i])
-  }
-  return `${line}\n`
-}
-
-function encodeCopyValue(v: unknown): string {
-  switch (typeof v) {
-    case 'string':
-      return escapeCopy(v)
-    case 'number':
-    case 'bigint':
-      return String(v)
-    case 'boolean':
-      return v ? 't' : 'f'
-    case 'undefined':
-      return '\\N'
-    case 'object':
-      if (v === null) return '\\N'
-      if (v instanceof Date) return v.toISOString()
-      // bytea's hex input form is \x…; the backslash itself needs escaping in COPY text.
-      if (v instanceof Uint8Array)
-        return `\\\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`
-      return escapeCopy(JSON.stringify(v))
-    default:
-      throw new TypeError(`cannot COPY a ${typeof v}`)
-  }
 }

@@ -9,6 +9,13 @@ export interface PgServer {
   stop(): Promise<void>
 }
 
+/** A private cluster a test may stop and start at will (outages) without disturbing other tests. */
+export interface ThrowawayCluster extends PgServer {
+  /** Stops the server but keeps its data, so start() brings the same databases back. */
+  pause(): void
+  start(): void
+}
+
 async function answers(url: string): Promise<boolean> {
   const sql = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} })
   try {
@@ -42,7 +49,7 @@ function findPgBin(): string {
   )
 }
 
-async function startThrowawayCluster(): Promise<PgServer> {
+export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
   const bin = findPgBin()
   const dir = mkdtempSync(join(tmpdir(), 'skinstack-pg-'))
   const port = 20000 + Math.floor(Math.random() * 20000)
@@ -64,21 +71,26 @@ async function startThrowawayCluster(): Promise<PgServer> {
     'UTF8',
     '--no-sync',
   ])
-  run([
-    join(bin, 'pg_ctl'),
-    '-D',
-    join(dir, 'data'),
-    '-l',
-    join(dir, 'log'),
-    '-w',
-    '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300`,
-    'start',
-  ])
+  const start = () =>
+    run([
+      join(bin, 'pg_ctl'),
+      '-D',
+      join(dir, 'data'),
+      '-l',
+      join(dir, 'log'),
+      '-w',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300`,
+      'start',
+    ])
+  const pause = () => run([join(bin, 'pg_ctl'), '-D', join(dir, 'data'), '-m', 'fast', '-w', 'stop'])
+  start()
   return {
     adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    start,
+    pause,
     stop: async () => {
-      run([join(bin, 'pg_ctl'), '-D', join(dir, 'data'), '-m', 'fast', '-w', 'stop'])
+      pause()
       rmSync(dir, { recursive: true, force: true })
     },
   }
