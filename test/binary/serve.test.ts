@@ -39,7 +39,7 @@ describe('serve on Postgres', () => {
     expect(res.headers.get('location')).toContain('/products/rose-toner')
     expect(await server.stop()).toBe(0)
     expect(server.logs.some((l) => l.includes('"msg":"stopped"'))).toBe(true)
-  })
+  }, 30_000)
 
   test('--no-migrate leaves pending migrations and /readyz says so', async () => {
     const { url } = await createTestDb({ migrated: false })
@@ -81,5 +81,5 @@ describe('serve on the embedded database', () => {
     expect(again.logs.some((l) => l.includes('demo data seeded'))).toBe(false)
     expect((await fetch(`${again.base}/l/glow-serum`, { redirect: 'manual' })).status).toBe(302)
     expect(await again.stop()).toBe(0)
-  })
+  }, 60_000)
 })

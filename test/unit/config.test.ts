@@ -54,7 +54,7 @@ describe('loadConfig', () => {
     [{ CLICK_ID_KEYS: `a:${hex32},a:${hex32}` }, 'CLICK_ID_KEYS: key ids must be unique'],
     [{ CLICK_ID_KEYS: 'a:abcd' }, 'CLICK_ID_KEYS (key a): must decode to at least 32 bytes'],
     [{ IP_HASH_SALT: 'ab' }, 'IP_HASH_SALT: must decode to at least 16 bytes'],
-  ])('rejects %p naming the variable', (override, message) => {
+  ])('rejects %o naming the variable', (override, message) => {
     expect(errorOf(() => loadConfig({ ...prodEnv, ...override }))).toContain(message)
   })
 
