@@ -30,6 +30,9 @@ export async function runServe(config: Config, opts: { migrate: boolean }): Prom
     )
   }
 
+  // A stray rejection is a bug to log, not a reason to drop buffered work by crashing.
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'))
+
   const lifecycle = new Lifecycle(log)
   await lifecycle.start([clickPartitionWorker({ store, log })])
   const app = createApp({ config, store, log }).listen({ port: config.port, hostname: config.host })

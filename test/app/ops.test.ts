@@ -97,3 +97,21 @@ describe('demo redirect', () => {
     expect(body.error.message).toContain('slug')
   })
 })
+
+describe('limits', () => {
+  test('the server refuses bodies over 1 MiB', async () => {
+    const server = app.listen({ port: 0, hostname: '127.0.0.1' }).server
+    try {
+      const res = await fetch(`http://127.0.0.1:${server?.port}/healthz`, {
+        method: 'POST',
+        body: 'x'.repeat(1024 * 1024 + 1),
+      })
+      expect(res.status).toBe(413)
+      expect(await res.json()).toEqual({
+        error: { code: 'body_too_large', message: 'request body exceeds 1048576 bytes' },
+      })
+    } finally {
+      await app.stop(true)
+    }
+  })
+})
