@@ -25,7 +25,26 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number]
   readonly trustedProxies: readonly string[]
   readonly publicBaseUrl: string
+  readonly links: {
+    /** Query parameter carrying our signed click id when the program's network names none. */
+    readonly clickIdParam: string
+    readonly cacheSize: number
+    /** Unknown slugs remembered, so a scan of random slugs costs one query per slug, not one per request. */
+    readonly negativeCacheSize: number
+    readonly negativeCacheTtlMs: number
+  }
+  readonly clicks: {
+    /** Records held in memory before spilling to the journal. */
+    readonly bufferSize: number
+    readonly flushIntervalMs: number
+    readonly flushMaxRows: number
+    readonly journalDir: string
+    /** Daily partitions older than this are dropped; 0 keeps everything. */
+    readonly retentionDays: number
+  }
   readonly secrets: {
+    /** Grants every /api route until accounts and scoped keys exist; unset disables the API. */
+    readonly adminApiKey: string | undefined
     /** First key signs new click ids; the rest still verify, so keys rotate without breaking live links. */
     readonly clickIdKeys: readonly ClickIdKey[]
     readonly ipHashSalt: Uint8Array
@@ -78,6 +97,26 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: z
     .string()
     .refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
+    .optional(),
+  CLICK_ID_PARAM: z
+    .string()
+    .regex(
+      /^[A-Za-z][A-Za-z0-9_-]{0,31}$/,
+      'must be 1-32 characters of A-Z a-z 0-9 _ - starting with a letter',
+    )
+    .default('sk_cid'),
+  LINK_CACHE_SIZE: intFrom(100, 50_000_000).default(100_000),
+  LINK_NEGATIVE_CACHE_SIZE: intFrom(100, 10_000_000).default(10_000),
+  LINK_NEGATIVE_CACHE_TTL_MS: intFrom(100, 3_600_000).default(30_000),
+  CLICK_BUFFER_SIZE: intFrom(1024, 10_000_000).default(65_536),
+  CLICK_FLUSH_INTERVAL_MS: intFrom(1, 10_000).default(10),
+  CLICK_FLUSH_MAX_ROWS: intFrom(1, 100_000).default(5_000),
+  CLICK_JOURNAL_DIR: z.string().min(1, 'must not be empty').optional(),
+  CLICK_RETENTION_DAYS: intFrom(0, 36_500).default(395),
+  ADMIN_API_KEY: z
+    .string()
+    .min(24, 'must be at least 24 characters')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional(),
   CLICK_ID_KEYS: z.string().optional(),
   IP_HASH_SALT: z.string().optional(),
@@ -186,6 +225,7 @@ export function loadConfig(
     clickIdKeys: Object.freeze(parseClickIdKeys(raw.CLICK_ID_KEYS ?? '')),
     ipHashSalt: decodeSecret('IP_HASH_SALT', raw.IP_HASH_SALT ?? '', 16),
     masterKey: decodeSecret('MASTER_KEY', raw.MASTER_KEY ?? '', 32, 32),
+    adminApiKey: e.ADMIN_API_KEY,
     generated: raw.generated,
   }
   const host = e.HOST
@@ -201,6 +241,19 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     trustedProxies: Object.freeze(e.TRUSTED_PROXIES),
     publicBaseUrl,
+    links: Object.freeze({
+      clickIdParam: e.CLICK_ID_PARAM,
+      cacheSize: e.LINK_CACHE_SIZE,
+      negativeCacheSize: e.LINK_NEGATIVE_CACHE_SIZE,
+      negativeCacheTtlMs: e.LINK_NEGATIVE_CACHE_TTL_MS,
+    }),
+    clicks: Object.freeze({
+      bufferSize: e.CLICK_BUFFER_SIZE,
+      flushIntervalMs: e.CLICK_FLUSH_INTERVAL_MS,
+      flushMaxRows: e.CLICK_FLUSH_MAX_ROWS,
+      journalDir: e.CLICK_JOURNAL_DIR ? resolve(cwd, e.CLICK_JOURNAL_DIR) : join(dataDir, 'click-journal'),
+      retentionDays: e.CLICK_RETENTION_DAYS,
+    }),
     secrets: Object.freeze(secrets),
   })
 }
@@ -216,6 +269,9 @@ export function describeConfig(c: Config): Record<string, unknown> {
     trustedProxies: c.trustedProxies,
     publicBaseUrl: c.publicBaseUrl,
     clickIdKeyIds: c.secrets.clickIdKeys.map((k) => k.kid),
+    links: c.links,
+    clicks: c.clicks,
+    adminApi: c.secrets.adminApiKey ? 'enabled' : 'disabled (ADMIN_API_KEY unset)',
     secrets: c.secrets.generated ? 'generated for the embedded database' : 'from environment',
   }
 }
