@@ -22,6 +22,20 @@ export function encodeCopyRow(values: readonly unknown[]): string {
   return `${line}\n`
 }
 
+/** "schema.table" → "schema"."table". */
+export function quoteIdent(name: string): string {
+  return name
+    .split('.')
+    .map((part) => `"${part.replaceAll('"', '""')}"`)
+    .join('.')
+}
+
+export function encodeCopyRows(rows: readonly (readonly unknown[])[]): string {
+  let text = ''
+  for (const row of rows) text += encodeCopyRow(row)
+  return text
+}
+
 function encodeCopyValue(v: unknown): string {
   switch (typeof v) {
     case 'string':

@@ -4,7 +4,7 @@ import { drizzle } from 'drizzle-orm/postgres-js'
 import postgres, { type Notice } from 'postgres'
 import * as schema from './schema/index.ts'
 import type { Db, Store } from './store.ts'
-import { encodeCopyRow } from './copy-format.ts'
+import { encodeCopyRow, quoteIdent } from './copy-format.ts'
 
 export interface PostgresOptions {
   url: string
@@ -52,16 +52,54 @@ export function openPostgres(opts: PostgresOptions): Store {
     },
     async bulkInsert(table, columns, rows) {
       if (rows.length === 0) return 0
-      const copy = sql`copy ${sql(table)} (${sql(columns as string[])}) from stdin`
-      const rejected = serverRejection(copy)
-      const stream = await copy.writable()
-      await Promise.race([pipeline(Readable.from(copyChunks(rows)), stream), rejected])
+      await copyText(sql, table, columns, copyChunks(rows))
       return rows.length
+    },
+    async copyIn(table, columns, text, opts) {
+      if (text.length === 0) return 0
+      if (!opts?.ignoreDuplicates) {
+        await copyText(sql, table, columns, sliceText(text))
+        return countRows(text)
+      }
+      // COPY cannot skip duplicates itself: stage the batch, then insert what is new.
+      return sql.begin(async (tx) => {
+        await tx.unsafe(
+          `create temp table _sk_stage (like ${quoteIdent(table)} including defaults) on commit drop`,
+        )
+        await copyText(tx, '_sk_stage', columns, sliceText(text))
+        const cols = columns.map(quoteIdent).join(', ')
+        const r = await tx.unsafe(
+          `insert into ${quoteIdent(table)} (${cols}) select ${cols} from _sk_stage on conflict do nothing`,
+        )
+        return r.count
+      })
     },
     async close() {
       await Promise.all([sql.end({ timeout: 5 }), drizzleSql.end({ timeout: 5 })])
     },
   }
+}
+
+async function copyText(
+  conn: postgres.Sql | postgres.TransactionSql,
+  table: string,
+  columns: readonly string[],
+  chunks: Iterable<string>,
+): Promise<void> {
+  const copy = conn`copy ${conn(table)} (${conn(columns as string[])}) from stdin`
+  const rejected = serverRejection(copy)
+  const stream = await copy.writable()
+  await Promise.race([pipeline(Readable.from(chunks), stream), rejected])
+}
+
+function* sliceText(text: string): Generator<string> {
+  for (let i = 0; i < text.length; i += COPY_CHUNK_CHARS) yield text.slice(i, i + COPY_CHUNK_CHARS)
+}
+
+function countRows(text: string): number {
+  let n = 0
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++
+  return n
 }
 
 /**

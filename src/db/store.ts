@@ -22,5 +22,15 @@ export interface Store {
     columns: readonly string[],
     rows: readonly (readonly unknown[])[],
   ): Promise<number>
+  /**
+   * Loads rows already encoded as COPY text (copy-format.ts) in one transaction. With ignoreDuplicates, rows
+   * whose key already exists are skipped, so a retried or replayed batch lands exactly once. Returns rows added.
+   */
+  copyIn(
+    table: string,
+    columns: readonly string[],
+    text: string,
+    opts?: { ignoreDuplicates?: boolean },
+  ): Promise<number>
   close(): Promise<void>
 }

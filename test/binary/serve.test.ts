@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { embeddedMigrations } from '../../src/db/migrations.gen.ts'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { testSecretsEnv } from '../helpers/app.ts'
@@ -28,7 +29,7 @@ describe('serve on Postgres', () => {
     const env = { ...testSecretsEnv, DATABASE_URL: url, LOG_LEVEL: 'info' }
     const first = await run(bin, ['migrate'], env, dir)
     expect(first.code).toBe(0)
-    expect(first.stdout).toContain('applied 3 migration(s)')
+    expect(first.stdout).toContain(`applied ${embeddedMigrations.length} migration(s)`)
     expect((await run(bin, ['migrate'], env, dir)).stdout).toBe('database is up to date\n')
     expect((await run(bin, ['seed'], env, dir)).code).toBe(0)
 

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { encodeCopyRows } from '../../src/db/copy-format.ts'
 import { DataDirLockedError } from '../../src/db/data-dir-lock.ts'
 import { openPglite } from '../../src/db/pglite.ts'
 import type { Store } from '../../src/db/store.ts'
@@ -61,6 +62,28 @@ describe.each(engines)('%s store', (_name, store) => {
     expect(await store.query('select id from uniq order by id')).toEqual([{ id: 1 }])
     await expect(store.bulkInsert('no_such_table', ['id'], [[1]])).rejects.toThrow(/no_such_table/)
     expect(await store.query<{ one: number }>('select 1 as one')).toEqual([{ one: 1 }])
+  })
+
+  test('copyIn with ignoreDuplicates lands a replayed batch exactly once', async () => {
+    await store.query('create table replay (id int, day date, note text, primary key (id, day))')
+    const text = encodeCopyRows([
+      [1, '2026-11-01', 'a\tb'],
+      [2, '2026-11-01', null],
+    ])
+    expect(await store.copyIn('replay', ['id', 'day', 'note'], text)).toBe(2)
+    const again = encodeCopyRows([
+      [2, '2026-11-01', 'dup'],
+      [3, '2026-11-02', 'new'],
+    ])
+    expect(await store.copyIn('replay', ['id', 'day', 'note'], again, { ignoreDuplicates: true })).toBe(1)
+    expect(await store.copyIn('replay', ['id', 'day', 'note'], again, { ignoreDuplicates: true })).toBe(0)
+    await expect(store.copyIn('replay', ['id', 'day', 'note'], again)).rejects.toThrow(/duplicate key/)
+    const rows = await store.query<{ id: number; note: string | null }>('select id, note from replay order by id')
+    expect(rows).toEqual([
+      { id: 1, note: 'a\tb' },
+      { id: 2, note: null },
+      { id: 3, note: 'new' },
+    ])
   })
 
   test('listen receives notifications until unlistened, and reports ready', async () => {

@@ -29,6 +29,8 @@ export const clicks = pgTable(
     referrer: text('referrer'),
     landingParams: jsonb('landing_params').$type<Record<string, string>>(),
     isBot: boolean('is_bot').notNull().default(false),
+    isHead: boolean('is_head').notNull().default(false),
+    isPrefetch: boolean('is_prefetch').notNull().default(false),
     botScore: smallint('bot_score'),
     // Which signing key produced the click id, so ids survive key rotation.
     clickIdKid: text('click_id_kid'),
