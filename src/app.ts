@@ -2,9 +2,11 @@ import { Elysia } from 'elysia'
 import type { Config } from './config.ts'
 import type { Store } from './db/store.ts'
 import { docsPlugin } from './docs/plugin.ts'
+import { linksPlugin } from './links/plugin.ts'
 import { createHttpMetrics, type HttpMetrics } from './ops/metrics.ts'
 import { opsPlugin } from './ops/plugin.ts'
-import { redirectPlugin } from './redirect/plugin.ts'
+import { redirectPlugin, redirectServeRoutes } from './redirect/plugin.ts'
+import { createRedirect, type Redirect } from './redirect/service.ts'
 import { errorBody, HttpError } from './shared/errors.ts'
 import type { Logger } from './shared/logger.ts'
 
@@ -12,7 +14,16 @@ export interface AppDeps {
   readonly config: Config
   readonly store: Store
   readonly log: Logger
-  readonly metrics?: HttpMetrics
+  readonly metrics: HttpMetrics
+  readonly redirect: Redirect
+}
+
+/** Everything a host runs: the app plus the services and workers behind it (lifecycle starts the workers). */
+export function createRuntime(d: { config: Config; store: Store; log: Logger }) {
+  const metrics = createHttpMetrics()
+  const redirect = createRedirect({ ...d, registry: metrics.registry })
+  const app = createApp({ ...d, metrics, redirect })
+  return { app, metrics, redirect, workers: [...redirect.workers] }
 }
 
 const MAX_BODY_BYTES = 1024 * 1024
@@ -21,10 +32,18 @@ const statusOf = (s: unknown) => (typeof s === 'number' ? s : 200)
 
 /** Builds the whole HTTP surface; never listens, so tests and bench can drive it with app.handle(). */
 export function createApp(deps: AppDeps) {
-  const metrics = deps.metrics ?? createHttpMetrics()
+  const { metrics } = deps
   const started = new WeakMap<Request, number>()
   // Bun's own limit is the backstop for chunked bodies (it answers an empty 413); declared sizes get a JSON reason.
-  return new Elysia({ name: 'skinstack', serve: { maxRequestBodySize: 2 * MAX_BODY_BYTES } })
+  // reusePort off: a second host started on a taken port must fail, not silently share it.
+  return new Elysia({
+    name: 'skinstack',
+    serve: {
+      maxRequestBodySize: 2 * MAX_BODY_BYTES,
+      reusePort: false,
+      routes: redirectServeRoutes(deps.redirect),
+    },
+  })
     .onRequest(({ request, set }) => {
       started.set(request, performance.now())
       if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) {
@@ -32,15 +51,12 @@ export function createApp(deps: AppDeps) {
         return errorBody('body_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`)
       }
     })
-    .onAfterResponse({ as: 'global' }, ({ request, route, set }) => {
+    .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue }) => {
       const t0 = started.get(request)
       if (t0 === undefined) return
-      metrics.observe(
-        request.method,
-        route || 'unmatched',
-        statusOf(set.status),
-        (performance.now() - t0) / 1000,
-      )
+      // A handler that returns a Response sets its status there, not in set.status.
+      const status = responseValue instanceof Response ? responseValue.status : statusOf(set.status)
+      metrics.observe(request.method, route || 'unmatched', status, (performance.now() - t0) / 1000)
     })
     .onError({ as: 'global' }, ({ code, error, set, request }) => {
       if (error instanceof HttpError) {
@@ -68,7 +84,8 @@ export function createApp(deps: AppDeps) {
     })
     .use(docsPlugin())
     .use(opsPlugin({ store: deps.store, metrics }))
-    .use(redirectPlugin({ store: deps.store }))
+    .use(redirectPlugin(deps.redirect))
+    .use(linksPlugin({ store: deps.store, config: deps.config }))
 }
 
 export type App = ReturnType<typeof createApp>

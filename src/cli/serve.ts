@@ -1,4 +1,4 @@
-import { createApp } from '../app.ts'
+import { createRuntime } from '../app.ts'
 import { type Config, describeConfig } from '../config.ts'
 import { clickPartitionWorker } from '../db/click-partitions.ts'
 import { openStore } from '../db/client.ts'
@@ -34,8 +34,10 @@ export async function runServe(config: Config, opts: { migrate: boolean }): Prom
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'))
 
   const lifecycle = new Lifecycle(log)
-  await lifecycle.start([clickPartitionWorker({ store, log })])
-  const app = createApp({ config, store, log }).listen({ port: config.port, hostname: config.host })
+  const runtime = createRuntime({ config, store, log })
+  // Started in order, stopped in reverse: the flusher drains last, after the listener has stopped.
+  await lifecycle.start([clickPartitionWorker({ store, log }), ...runtime.workers])
+  const app = runtime.app.listen({ port: config.port, hostname: config.host })
   const server = app.server
   if (!server) throw new Error('server did not start')
   log.info({ url: `http://${server.hostname}:${server.port}` }, 'listening')

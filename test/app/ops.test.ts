@@ -89,12 +89,14 @@ describe('demo redirect', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'link_not_found' } })
   })
 
-  test('a malformed slug is a 400 naming the problem', async () => {
-    const res = await app.handle(get('/l/bad%20slug'))
-    expect(res.status).toBe(400)
-    const body = (await res.json()) as { error: { code: string; message: string } }
-    expect(body.error.code).toBe('invalid_request')
-    expect(body.error.message).toContain('slug')
+  test('a malformed slug is a 404 that echoes nothing back', async () => {
+    const res = await app.handle(get('/l/bad%20slug%3Cscript%3E'))
+    expect(res.status).toBe(404)
+    const text = await res.text()
+    expect(JSON.parse(text)).toEqual({
+      error: { code: 'link_not_found', message: 'no active tracking link at this address' },
+    })
+    expect(text).not.toContain('script')
   })
 })
 

@@ -78,7 +78,9 @@ describe.each(engines)('%s store', (_name, store) => {
     expect(await store.copyIn('replay', ['id', 'day', 'note'], again, { ignoreDuplicates: true })).toBe(1)
     expect(await store.copyIn('replay', ['id', 'day', 'note'], again, { ignoreDuplicates: true })).toBe(0)
     await expect(store.copyIn('replay', ['id', 'day', 'note'], again)).rejects.toThrow(/duplicate key/)
-    const rows = await store.query<{ id: number; note: string | null }>('select id, note from replay order by id')
+    const rows = await store.query<{ id: number; note: string | null }>(
+      'select id, note from replay order by id',
+    )
     expect(rows).toEqual([
       { id: 1, note: 'a\tb' },
       { id: 2, note: null },

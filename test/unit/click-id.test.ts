@@ -39,12 +39,19 @@ describe('click ids', () => {
     const id = Bun.randomUUIDv7()
     const token = signClickId(k1, id)
     const issued = uuidV7Time(id)
-    expect(verifyClickId(token, [k1], { now: issued + 7 * 86_400_000, maxAgeMs: 7 * 86_400_000 }).ok).toBe(true)
-    expect(verifyClickId(token, [k1], { now: issued + 7 * 86_400_000 + 1, maxAgeMs: 7 * 86_400_000 })).toEqual({
+    expect(verifyClickId(token, [k1], { now: issued + 7 * 86_400_000, maxAgeMs: 7 * 86_400_000 }).ok).toBe(
+      true,
+    )
+    expect(
+      verifyClickId(token, [k1], { now: issued + 7 * 86_400_000 + 1, maxAgeMs: 7 * 86_400_000 }),
+    ).toEqual({
       ok: false,
       problem: 'expired',
     })
-    expect(verifyClickId(token, [k1], { now: issued - 120_000 })).toEqual({ ok: false, problem: 'from_future' })
+    expect(verifyClickId(token, [k1], { now: issued - 120_000 })).toEqual({
+      ok: false,
+      problem: 'from_future',
+    })
   })
 
   test('a random uuid v4 is not a click id', () => {

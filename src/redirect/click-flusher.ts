@@ -1,0 +1,125 @@
+import type { Store } from '../db/store.ts'
+import type { Worker } from '../lifecycle.ts'
+import type { Logger } from '../shared/logger.ts'
+import type { ClickBuffer } from './click-buffer.ts'
+import { CLICK_COLUMNS, type ClickEncoder } from './click-encoder.ts'
+import type { ClickJournal } from './click-journal.ts'
+
+export interface FlusherStats {
+  flushed: number
+  journaled: number
+  replayed: number
+  failures: number
+  healthy: boolean
+}
+
+export interface FlusherOptions {
+  readonly store: Store
+  readonly buffer: ClickBuffer
+  readonly encoder: ClickEncoder
+  readonly journal: ClickJournal
+  readonly log: Logger
+  readonly intervalMs: number
+  readonly maxRows: number
+}
+
+const MAX_RETRY_MS = 1000
+
+/**
+ * Moves clicks from the ring buffer into Postgres every intervalMs (or sooner, when maxRows are waiting).
+ * A failed batch goes straight to the journal, and while Postgres is unreachable every batch does; the
+ * journal is replayed as soon as a probe succeeds. So memory stays bounded and nothing is dropped.
+ */
+export function createClickFlusher(o: FlusherOptions) {
+  const stats: FlusherStats = { flushed: 0, journaled: 0, replayed: 0, failures: 0, healthy: true }
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let stopped = true
+  let running: Promise<void> | undefined
+  let retryAt = 0
+  let retryDelay = 50
+
+  const encode = (n: number) => {
+    let text = ''
+    for (const rec of o.buffer.take(n)) text += o.encoder.encode(rec)
+    return text
+  }
+
+  /** Synchronous, so the ring's onFull can call it from the request path as a last resort. */
+  const spill = (n = o.buffer.size) => {
+    const count = Math.min(n, o.buffer.size)
+    o.journal.append(encode(count))
+    stats.journaled += count
+  }
+
+  const markDown = (err: unknown) => {
+    stats.failures++
+    if (stats.healthy) o.log.error({ err }, 'click flush failed; journaling clicks until Postgres answers')
+    stats.healthy = false
+    retryAt = Date.now() + retryDelay
+    retryDelay = Math.min(retryDelay * 2, MAX_RETRY_MS)
+  }
+
+  const recover = async () => {
+    const r = await o.journal.replay(o.store)
+    stats.replayed += r.rows
+    if (!stats.healthy)
+      o.log.info({ replayedRows: r.rows, files: r.files }, 'Postgres back; click journal replayed')
+    stats.healthy = true
+    retryDelay = 50
+  }
+
+  const flushOnce = async (): Promise<void> => {
+    if (!stats.healthy) {
+      if (o.buffer.size > 0) spill()
+      if (Date.now() < retryAt) return
+      try {
+        await recover()
+      } catch (err) {
+        markDown(err)
+        return
+      }
+    }
+    while (o.buffer.size > 0) {
+      const n = Math.min(o.maxRows, o.buffer.size)
+      const text = encode(n)
+      try {
+        await o.store.copyIn('clicks', CLICK_COLUMNS, text)
+        stats.flushed += n
+      } catch (err) {
+        // Whether that batch committed is unknown: the journal replays it with duplicates skipped.
+        o.journal.append(text)
+        stats.journaled += n
+        markDown(err)
+        return
+      }
+      if (!stopped && o.buffer.size < o.maxRows) break
+    }
+  }
+
+  const loop = () => {
+    running = flushOnce().finally(() => {
+      running = undefined
+      if (!stopped) timer = setTimeout(loop, o.intervalMs)
+    })
+  }
+
+  const worker: Worker = {
+    name: 'click-flusher',
+    async start() {
+      stopped = false
+      if (o.journal.hasPending()) await recover().catch(markDown)
+      loop()
+    },
+    /** Drains: whatever is buffered reaches Postgres or, failing that, the journal. */
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      await running
+      await flushOnce()
+      if (o.buffer.size > 0) spill()
+    },
+  }
+  return { worker, stats, spill, flushNow: () => running ?? flushOnce() }
+}
+
+export type ClickFlusher = ReturnType<typeof createClickFlusher>

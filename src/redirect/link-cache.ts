@@ -1,0 +1,91 @@
+import { LRUCache } from 'lru-cache'
+import type { Store } from '../db/store.ts'
+import { type CachedLink, loadLinkByRoute, loadLinkBySlug } from './link-queries.ts'
+
+export interface LinkCacheOptions {
+  readonly store: Store
+  readonly size: number
+  readonly negativeSize: number
+  readonly negativeTtlMs: number
+  readonly clickIdParam: string
+}
+
+export interface LinkCache {
+  /** Sync on a hit (no promise, no database); a promise on a miss, shared by every request for that slug. */
+  bySlug(slug: string): CachedLink | null | Promise<CachedLink | null>
+  byRoute(creator: string, campaign: string, asset: string | null): Promise<CachedLink | null>
+  evict(slug: string): void
+  clear(): void
+  readonly stats: { hits: number; misses: number; negativeHits: number }
+}
+
+const NONE = Symbol('none')
+
+export function createLinkCache(o: LinkCacheOptions): LinkCache {
+  const stats = { hits: 0, misses: 0, negativeHits: 0 }
+  // Unknown slugs are remembered (bounded, short-lived) so a scan of random slugs costs one query per slug.
+  const unknown = new LRUCache<string, true>({ max: o.negativeSize, ttl: o.negativeTtlMs })
+  const links = new LRUCache<string, CachedLink>({
+    max: o.size,
+    // lru-cache coalesces concurrent fetches of one key into this single call.
+    fetchMethod: async (slug) => {
+      const link = await loadLinkBySlug(o.store, slug, o.clickIdParam)
+      if (!link) unknown.set(slug, true)
+      return link
+    },
+  })
+  // /c/ routes map to a slug; rare and small, so on any change it is simply emptied.
+  const routes = new LRUCache<string, string | typeof NONE>({ max: 10_000, ttl: o.negativeTtlMs })
+
+  // An eviction during a fetch aborts it (its row may predate the change): fetch again, fresh.
+  const fetchSlug = async (slug: string): Promise<CachedLink | null> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await links.fetch(slug)) ?? null
+      } catch (err) {
+        if (attempt >= 3 || (err as Error).message !== 'deleted') throw err
+      }
+    }
+  }
+
+  return {
+    stats,
+    bySlug(slug) {
+      const hit = links.get(slug)
+      if (hit) {
+        stats.hits++
+        return hit
+      }
+      if (unknown.has(slug)) {
+        stats.negativeHits++
+        return null
+      }
+      stats.misses++
+      return fetchSlug(slug)
+    },
+    async byRoute(creator, campaign, asset) {
+      const key = `${creator}\u0000${campaign}\u0000${asset ?? ''}`
+      const known = routes.get(key)
+      if (known === NONE) return null
+      if (known !== undefined) {
+        const link = await this.bySlug(known)
+        if (link) return link
+      }
+      const link = await loadLinkByRoute(o.store, { creator, campaign, asset }, o.clickIdParam)
+      routes.set(key, link ? link.slug : NONE)
+      if (link) links.set(link.slug, link)
+      return link ?? null
+    },
+    evict(slug) {
+      // delete also abandons an in-flight fetch of the slug, so a pre-change row is never cached after this.
+      links.delete(slug)
+      unknown.delete(slug)
+      routes.clear()
+    },
+    clear() {
+      links.clear()
+      unknown.clear()
+      routes.clear()
+    },
+  }
+}
