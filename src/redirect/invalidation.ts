@@ -7,7 +7,8 @@ export const LINK_CHANGED = 'link_changed'
 
 /**
  * Evicts what other hosts (or this one) changed, as Postgres triggers announce it. NOTIFYs sent while our
- * LISTEN connection was down are lost, so every (re)connect starts from an empty cache.
+ * LISTEN connection was down are lost, so every (re)connect makes every cached link be re-read before its
+ * next use (kept only as a fallback should that read fail).
  */
 export function linkInvalidationWorker(o: { store: Store; cache: LinkCache; log: Logger }): Worker {
   let unlisten: (() => Promise<void>) | undefined
@@ -19,8 +20,8 @@ export function linkInvalidationWorker(o: { store: Store; cache: LinkCache; log:
         LINK_CHANGED,
         (slug) => (slug === '*' ? o.cache.clear() : o.cache.evict(slug)),
         () => {
-          o.cache.clear()
-          if (connects++ > 0) o.log.warn('LISTEN reconnected: link cache cleared')
+          o.cache.revalidateAll()
+          if (connects++ > 0) o.log.warn('LISTEN reconnected: every cached link will be re-read')
         },
       )
     },

@@ -14,34 +14,55 @@ export interface LinkCache {
   /** Sync on a hit (no promise, no database); a promise on a miss, shared by every request for that slug. */
   bySlug(slug: string): CachedLink | null | Promise<CachedLink | null>
   byRoute(creator: string, campaign: string, asset: string | null): Promise<CachedLink | null>
+  /** One link changed (NOTIFY): forget it now. */
   evict(slug: string): void
+  /** Everything may have changed (a '*' NOTIFY). */
   clear(): void
-  readonly stats: { hits: number; misses: number; negativeHits: number }
+  /**
+   * Changes may have been missed (LISTEN reconnected): every entry is re-read before its next use, but kept as
+   * a fallback if that read fails, so a database blip does not turn cached links into errors.
+   */
+  revalidateAll(): void
+  readonly stats: { hits: number; misses: number; negativeHits: number; staleServed: number }
+}
+
+interface Entry {
+  readonly link: CachedLink
+  /** The cache generation it was read in; an older one must be re-read. */
+  readonly gen: number
 }
 
 const NONE = Symbol('none')
 
 export function createLinkCache(o: LinkCacheOptions): LinkCache {
-  const stats = { hits: 0, misses: 0, negativeHits: 0 }
+  const stats = { hits: 0, misses: 0, negativeHits: 0, staleServed: 0 }
+  let gen = 0
   // Unknown slugs are remembered (bounded, short-lived) so a scan of random slugs costs one query per slug.
   const unknown = new LRUCache<string, true>({ max: o.negativeSize, ttl: o.negativeTtlMs })
-  const links = new LRUCache<string, CachedLink>({
+  const links = new LRUCache<string, Entry>({
     max: o.size,
     // lru-cache coalesces concurrent fetches of one key into this single call.
-    fetchMethod: async (slug) => {
-      const link = await loadLinkBySlug(o.store, slug, o.clickIdParam)
-      if (!link) unknown.set(slug, true)
-      return link
+    fetchMethod: async (slug, stale) => {
+      const readIn = gen
+      try {
+        const link = await loadLinkBySlug(o.store, slug, o.clickIdParam)
+        if (!link) unknown.set(slug, true)
+        return link ? { link, gen: readIn } : undefined
+      } catch (err) {
+        if (!stale) throw err
+        stats.staleServed++
+        return stale
+      }
     },
   })
   // /c/ routes map to a slug; rare and small, so on any change it is simply emptied.
   const routes = new LRUCache<string, string | typeof NONE>({ max: 10_000, ttl: o.negativeTtlMs })
 
   // An eviction during a fetch aborts it (its row may predate the change): fetch again, fresh.
-  const fetchSlug = async (slug: string): Promise<CachedLink | null> => {
+  const fetchSlug = async (slug: string, refresh: boolean): Promise<CachedLink | null> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        return (await links.fetch(slug)) ?? null
+        return (await links.fetch(slug, { forceRefresh: refresh }))?.link ?? null
       } catch (err) {
         if (attempt >= 3 || (err as Error).message !== 'deleted') throw err
       }
@@ -52,16 +73,16 @@ export function createLinkCache(o: LinkCacheOptions): LinkCache {
     stats,
     bySlug(slug) {
       const hit = links.get(slug)
-      if (hit) {
+      if (hit && hit.gen === gen) {
         stats.hits++
-        return hit
+        return hit.link
       }
-      if (unknown.has(slug)) {
+      if (!hit && unknown.has(slug)) {
         stats.negativeHits++
         return null
       }
       stats.misses++
-      return fetchSlug(slug)
+      return fetchSlug(slug, hit !== undefined)
     },
     async byRoute(creator, campaign, asset) {
       const key = `${creator}\u0000${campaign}\u0000${asset ?? ''}`
@@ -73,7 +94,7 @@ export function createLinkCache(o: LinkCacheOptions): LinkCache {
       }
       const link = await loadLinkByRoute(o.store, { creator, campaign, asset }, o.clickIdParam)
       routes.set(key, link ? link.slug : NONE)
-      if (link) links.set(link.slug, link)
+      if (link) links.set(link.slug, { link, gen })
       return link ?? null
     },
     evict(slug) {
@@ -84,6 +105,11 @@ export function createLinkCache(o: LinkCacheOptions): LinkCache {
     },
     clear() {
       links.clear()
+      unknown.clear()
+      routes.clear()
+    },
+    revalidateAll() {
+      gen++
       unknown.clear()
       routes.clear()
     },

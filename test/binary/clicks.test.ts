@@ -1,0 +1,97 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import postgres from 'postgres'
+import { testSecretsEnv } from '../helpers/app.ts'
+import { isolatedBinary, run, startServe } from '../helpers/binary.ts'
+import { createTestDb } from '../helpers/databases.ts'
+import { load } from '../helpers/load.ts'
+import { startThrowawayCluster } from '../helpers/postgres-server.ts'
+
+const { bin, dir } = isolatedBinary()
+const slugs = ['/l/glow-serum', '/l/glow-spf', '/l/glow-toner', '/c/ava/summer-glow/ig-bio']
+
+async function prepare(url: string) {
+  const env = {
+    ...testSecretsEnv,
+    DATABASE_URL: url,
+    LOG_LEVEL: 'info',
+    CLICK_JOURNAL_DIR: `${dir}/journal-${Date.now()}`,
+  }
+  expect((await run(bin, ['seed'], env, dir)).code).toBe(0)
+  return env
+}
+
+async function storedClicks(url: string): Promise<number> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  try {
+    const [r] = await sql`select count(*)::int as n from clicks`
+    return r?.n as number
+  } finally {
+    await sql.end()
+  }
+}
+
+describe('every click served is a click stored (the real binary, a real Postgres)', () => {
+  test('20k concurrent redirects, then SIGTERM: rows == 302s', async () => {
+    const { url } = await createTestDb()
+    const env = await prepare(url)
+    await using server = await startServe(bin, env, dir)
+    const r = await load(server.base, slugs, { total: 20_000, concurrency: 64 })
+    expect(r.errors).toBe(0)
+    expect(r.status.get(302)).toBe(20_000)
+    expect(await server.stop()).toBe(0)
+    expect(await storedClicks(url)).toBe(20_000)
+  }, 120_000)
+
+  test('SIGTERM in the middle of the load: everything answered with a 302 is stored', async () => {
+    const { url } = await createTestDb()
+    const env = await prepare(url)
+    await using server = await startServe(bin, env, dir)
+    let signalled = false
+    const r = await load(server.base, slugs, {
+      total: 20_000,
+      concurrency: 64,
+      onProgress: (done) => {
+        if (done === 8_000 && !signalled) {
+          signalled = true
+          server.proc.kill('SIGTERM')
+        }
+      },
+    })
+    expect(await server.proc.exited).toBe(0)
+    const served = r.status.get(302) ?? 0
+    expect(served).toBeGreaterThanOrEqual(8_000)
+    expect([...r.status.keys()].filter((s) => s !== 302)).toEqual([])
+    expect(await storedClicks(url)).toBe(served)
+  }, 120_000)
+})
+
+// A private cluster: stopping it disturbs no other test.
+const cluster = await startThrowawayCluster()
+afterAll(() => cluster.stop())
+
+describe('Postgres restarted under load', () => {
+  test('cached links keep redirecting, clicks are journaled, then stored exactly once', async () => {
+    const url = cluster.adminUrl
+    expect((await run(bin, ['migrate'], { ...testSecretsEnv, DATABASE_URL: url }, dir)).code).toBe(0)
+    const env = await prepare(url)
+    await using server = await startServe(bin, env, dir)
+    const warm = await load(server.base, slugs, { total: slugs.length * 4, concurrency: 1 })
+    expect(warm.status.get(302)).toBe(slugs.length * 4)
+
+    const stop = new AbortController()
+    const during = load(server.base, slugs, { total: 1_000_000, concurrency: 16, signal: stop.signal })
+    await Bun.sleep(300)
+    cluster.pause()
+    await Bun.sleep(2000)
+    cluster.start()
+    await Bun.sleep(1500)
+    stop.abort()
+    const r = await during
+    expect(r.errors).toBe(0)
+    expect([...r.status.keys()]).toEqual([302])
+    expect(await server.stop()).toBe(0)
+    const served = (r.status.get(302) ?? 0) + slugs.length * 4
+    expect(await storedClicks(url)).toBe(served)
+    console.log(`served ${served} redirects across a Postgres restart; stored ${served}`)
+  }, 120_000)
+})
