@@ -27,6 +27,9 @@ export function createRuntime(d: { config: Config; store: Store; log: Logger }) 
 }
 
 const MAX_BODY_BYTES = 1024 * 1024
+// 1,000 links with long destinations and UTM sets fit comfortably.
+const BULK_PATH = '/api/v1/links/bulk'
+const BULK_MAX_BODY_BYTES = 8 * MAX_BODY_BYTES
 
 const statusOf = (s: unknown) => (typeof s === 'number' ? s : 200)
 
@@ -39,16 +42,17 @@ export function createApp(deps: AppDeps) {
   return new Elysia({
     name: 'skinstack',
     serve: {
-      maxRequestBodySize: 2 * MAX_BODY_BYTES,
+      maxRequestBodySize: 2 * BULK_MAX_BODY_BYTES,
       reusePort: false,
       routes: redirectServeRoutes(deps.redirect),
     },
   })
     .onRequest(({ request, set }) => {
       started.set(request, performance.now())
-      if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) {
+      const limit = request.url.endsWith(BULK_PATH) ? BULK_MAX_BODY_BYTES : MAX_BODY_BYTES
+      if (Number(request.headers.get('content-length') ?? 0) > limit) {
         set.status = 413
-        return errorBody('body_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`)
+        return errorBody('body_too_large', `request body exceeds ${limit} bytes`)
       }
     })
     .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue }) => {

@@ -36,7 +36,10 @@ export async function runServe(config: Config, opts: { migrate: boolean }): Prom
   const lifecycle = new Lifecycle(log)
   const runtime = createRuntime({ config, store, log })
   // Started in order, stopped in reverse: the flusher drains last, after the listener has stopped.
-  await lifecycle.start([clickPartitionWorker({ store, log }), ...runtime.workers])
+  await lifecycle.start([
+    clickPartitionWorker({ store, log, retentionDays: config.clicks.retentionDays }),
+    ...runtime.workers,
+  ])
   const app = runtime.app.listen({ port: config.port, hostname: config.host })
   const server = app.server
   if (!server) throw new Error('server did not start')

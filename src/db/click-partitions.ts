@@ -14,17 +14,45 @@ export async function ensureClickPartitions(store: Store, daysAhead = 7, now = n
   return Number(row?.created ?? 0)
 }
 
+/** Drops whole-day partitions older than retentionDays (0 keeps everything); returns the dropped names. */
+export async function dropExpiredClickPartitions(
+  store: Store,
+  retentionDays: number,
+  now = new Date(),
+): Promise<string[]> {
+  if (retentionDays <= 0) return []
+  const cutoff = new Date(now.getTime() - retentionDays * DAY_MS)
+    .toISOString()
+    .slice(0, 10)
+    .replaceAll('-', '')
+  const parts = await store.query<{ name: string }>(
+    `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'clicks'::regclass and c.relname ~ '^clicks_[0-9]{8}$'`,
+  )
+  // A partition named for day D holds only D's clicks, so it may go once D is before the cutoff day.
+  const expired = parts.map((p) => p.name).filter((n) => n.slice(7) < cutoff)
+  for (const name of expired) await store.query(`drop table if exists "${name}"`)
+  return expired
+}
+
 /**
- * Keeps a week of click partitions ahead of the clock. Every host runs it (the SQL takes an advisory
+ * Keeps a week of click partitions ahead of the clock and drops those past retention. Every host runs it (the SQL takes an advisory
  * lock); a missed run only means clicks land in clicks_default until the next one moves them.
  */
-export function clickPartitionWorker(opts: { store: Store; log: Logger; intervalMs?: number }): Worker {
+export function clickPartitionWorker(opts: {
+  store: Store
+  log: Logger
+  retentionDays: number
+  intervalMs?: number
+}): Worker {
   let timer: ReturnType<typeof setInterval> | undefined
   let running: Promise<void> = Promise.resolve()
   const tick = () => {
     running = ensureClickPartitions(opts.store)
-      .then((created) => {
+      .then(async (created) => {
         if (created) opts.log.info({ created }, 'click partitions created')
+        const dropped = await dropExpiredClickPartitions(opts.store, opts.retentionDays)
+        if (dropped.length) opts.log.info({ dropped }, 'click partitions past retention dropped')
       })
       .catch((err) => opts.log.error({ err }, 'click partition maintenance failed'))
   }

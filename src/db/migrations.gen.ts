@@ -4,6 +4,7 @@ import m0000 from '../../drizzle/0000_init.sql' with { type: 'text' }
 import m0001 from '../../drizzle/0001_clicks_partitioned.sql' with { type: 'text' }
 import m0002 from '../../drizzle/0002_ledger_append_only.sql' with { type: 'text' }
 import m0003 from '../../drizzle/0003_link_changed_notify.sql' with { type: 'text' }
+import m0004 from '../../drizzle/0004_links_created_index.sql' with { type: 'text' }
 import journal from '../../drizzle/meta/_journal.json' with { type: 'json' }
 
 const sqlByTag: Record<string, string> = {
@@ -11,6 +12,7 @@ const sqlByTag: Record<string, string> = {
   '0001_clicks_partitioned': m0001,
   '0002_ledger_append_only': m0002,
   '0003_link_changed_notify': m0003,
+  '0004_links_created_index': m0004,
 }
 
 /** Every migration in journal order, shaped for db/migrate.ts. */

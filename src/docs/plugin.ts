@@ -27,9 +27,13 @@ export const docsPlugin = () =>
             description:
               'Self-hosted affiliate tracking: links, redirects, conversions, commissions, payouts.',
           },
+          components: {
+            securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY' } },
+          },
           tags: [
             { name: 'ops', description: 'Health, readiness and metrics' },
             { name: 'redirect', description: 'Shopper-facing tracking links' },
+            { name: 'links', description: 'Create and manage tracking links (Bearer ADMIN_API_KEY)' },
           ],
         },
         exclude: { paths: [`${ASSETS}/swagger-ui.css`, `${ASSETS}/swagger-ui-bundle.js`] },

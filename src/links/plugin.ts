@@ -26,6 +26,7 @@ const errors = {
 const AUTH = 'Requires `Authorization: Bearer <ADMIN_API_KEY>`.'
 const detail = (summary: string, description = '') => ({
   tags: ['links'],
+  security: [{ bearer: [] }],
   summary,
   description: `${description} ${AUTH}`.trim(),
 })

@@ -120,7 +120,8 @@ export function createRedirect(d: { config: Config; store: Store; log: Logger; r
         metrics.notFound.inc()
         return linkNotFound(req)
       }
-      const hit = cache.bySlug(slug)
+      // Every slug is stored lower-case, so a shopper typing GLOW-SERUM from a printed card still arrives.
+      const hit = cache.bySlug(slug.toLowerCase())
       if (hit === null || !(hit instanceof Promise)) return redirect(req, server, hit)
       return hit.then(
         (link) => redirect(req, server, link),

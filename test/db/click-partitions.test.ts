@@ -1,5 +1,9 @@
 import { describe, expect, test } from 'bun:test'
-import { clickPartitionWorker, ensureClickPartitions } from '../../src/db/click-partitions.ts'
+import {
+  clickPartitionWorker,
+  dropExpiredClickPartitions,
+  ensureClickPartitions,
+} from '../../src/db/click-partitions.ts'
 import { createLogger } from '../../src/shared/logger.ts'
 import { createTestDb } from '../helpers/databases.ts'
 
@@ -36,10 +40,26 @@ describe('click partitions', () => {
   })
 
   test('the worker covers today through a week ahead on start and stops cleanly', async () => {
-    const worker = clickPartitionWorker({ store, log: createLogger('silent'), intervalMs: 60_000 })
+    const worker = clickPartitionWorker({
+      store,
+      log: createLogger('silent'),
+      retentionDays: 0,
+      intervalMs: 60_000,
+    })
     await worker.start()
     await worker.stop()
     const names = await partitions()
     for (let i = 0; i <= 7; i++) expect(names).toContain(day(new Date(Date.now() + i * 86_400_000)))
   })
+})
+
+test('partitions past retention are dropped, recent ones kept', async () => {
+  const old = new Date(Date.now() - 30 * 86_400_000)
+  await ensureClickPartitions(store, 0, new Date(old.getTime() + 86_400_000))
+  expect(await partitions()).toContain(day(old))
+  const dropped = await dropExpiredClickPartitions(store, 20)
+  expect(dropped).toContain(day(old))
+  expect(await partitions()).not.toContain(day(old))
+  expect(await partitions()).toContain(day(new Date()))
+  expect(await dropExpiredClickPartitions(store, 0)).toEqual([])
 })

@@ -171,3 +171,7 @@ async function waitFor(cond: () => Promise<boolean>, timeoutMs = 5000) {
     await Bun.sleep(5)
   }
 }
+
+test('slugs match whatever the case the shopper typed', async () => {
+  expect((await go('/l/GLOW-Serum')).status).toBe(302)
+})

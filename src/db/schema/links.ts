@@ -36,6 +36,8 @@ export const trackingLinks = pgTable(
     unique('tracking_links_creator_route_uq').on(t.influencerId, t.campaignId, t.asset).nullsNotDistinct(),
     index('tracking_links_program_id_idx').on(t.programId),
     index('tracking_links_campaign_id_idx').on(t.campaignId),
+    // Cursor pagination of the links list walks (created_at, id).
+    index('tracking_links_created_id_idx').on(t.createdAt, t.id),
     // MATCH SIMPLE: skipped when campaign_id is null, otherwise the campaign must belong to program_id.
     foreignKey({
       name: 'tracking_links_campaign_program_fk',

@@ -1,0 +1,1 @@
+CREATE INDEX "tracking_links_created_id_idx" ON "tracking_links" USING btree ("created_at","id");
