@@ -79,20 +79,36 @@ export function createClickFlusher(o: FlusherOptions) {
         return
       }
     }
+    // Encode the next batch while Postgres takes the previous one: JS and Postgres work on different cores.
+    let inFlight: Promise<boolean> | undefined
     while (o.buffer.size > 0) {
       const n = Math.min(o.maxRows, o.buffer.size)
       const text = encode(n)
-      try {
-        await o.store.copyIn('clicks', CLICK_COLUMNS, text)
-        stats.flushed += n
-      } catch (err) {
-        // Whether that batch committed is unknown: the journal replays it with duplicates skipped.
-        o.journal.append(text)
-        stats.journaled += n
-        markDown(err)
+      if (inFlight && !(await inFlight)) {
+        journal(text, n)
         return
       }
+      inFlight = copyBatch(text, n)
       if (!stopped && o.buffer.size < o.maxRows) break
+    }
+    await inFlight
+  }
+
+  const journal = (text: string, n: number) => {
+    o.journal.append(text)
+    stats.journaled += n
+  }
+
+  const copyBatch = async (text: string, n: number): Promise<boolean> => {
+    try {
+      await o.store.copyIn('clicks', CLICK_COLUMNS, text)
+      stats.flushed += n
+      return true
+    } catch (err) {
+      // Whether that batch committed is unknown: the journal replays it with duplicates skipped.
+      journal(text, n)
+      markDown(err)
+      return false
     }
   }
 
