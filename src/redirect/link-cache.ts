@@ -111,7 +111,7 @@ export function createLinkCache(o: LinkCacheOptions): LinkCache {
     revalidateAll() {
       gen++
       unknown.clear()
-      routes.clear()
+      // Route → slug mappings stay: the slug's own entry is re-read, and they expire within the TTL anyway.
     },
   }
 }
