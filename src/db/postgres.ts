@@ -52,13 +52,13 @@ export function openPostgres(opts: PostgresOptions): Store {
     },
     async bulkInsert(table, columns, rows) {
       if (rows.length === 0) return 0
-      await copyText(sql, table, columns, copyChunks(rows))
+      await copyReserved(sql, table, columns, copyChunks(rows))
       return rows.length
     },
     async copyIn(table, columns, text, opts) {
       if (text.length === 0) return 0
       if (!opts?.ignoreDuplicates) {
-        await copyText(sql, table, columns, sliceText(text))
+        await copyReserved(sql, table, columns, sliceText(text))
         return countRows(text)
       }
       // COPY cannot skip duplicates itself: stage the batch, then insert what is new.
@@ -80,8 +80,27 @@ export function openPostgres(opts: PostgresOptions): Store {
   }
 }
 
+/**
+ * postgres.js returns a COPY's connection to the pool once the stream opens, and a concurrent query then
+ * lands mid-COPY (Postgres: "unexpected message type 0x50 during COPY"; the connection dies). So a COPY
+ * outside a transaction runs on a reserved connection.
+ */
+async function copyReserved(
+  sql: postgres.Sql,
+  table: string,
+  columns: readonly string[],
+  chunks: Iterable<string>,
+): Promise<void> {
+  const conn = await sql.reserve()
+  try {
+    await copyText(conn, table, columns, chunks)
+  } finally {
+    conn.release()
+  }
+}
+
 async function copyText(
-  conn: postgres.Sql | postgres.TransactionSql,
+  conn: postgres.ReservedSql | postgres.TransactionSql,
   table: string,
   columns: readonly string[],
   chunks: Iterable<string>,

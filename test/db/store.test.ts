@@ -5,12 +5,14 @@ import { join } from 'node:path'
 import { encodeCopyRows } from '../../src/db/copy-format.ts'
 import { DataDirLockedError } from '../../src/db/data-dir-lock.ts'
 import { openPglite } from '../../src/db/pglite.ts'
+import { openPostgres } from '../../src/db/postgres.ts'
 import type { Store } from '../../src/db/store.ts'
 import { createTestDb } from '../helpers/databases.ts'
 
+const pg = await createTestDb({ migrated: false })
 const pgliteDir = mkdtempSync(join(tmpdir(), 'store-pglite-'))
 const engines: [string, Store][] = [
-  ['postgres', (await createTestDb({ migrated: false })).store],
+  ['postgres', pg.store],
   ['pglite', await openPglite({ dataDir: pgliteDir })],
 ]
 afterAll(async () => {
@@ -127,4 +129,30 @@ test('a second process cannot open the same embedded data directory', async () =
   await child.exited
   expect(out).toContain(DataDirLockedError.name)
   expect(out).toContain(`in use by another skinstack process (pid ${process.pid})`)
+})
+
+test('a COPY keeps its connection to itself while other queries share the pool', async () => {
+  // Two connections, so a query is all but certain to be offered the COPY's connection if it were released.
+  const small = openPostgres({ url: pg.url, poolSize: 2 })
+  try {
+    await small.query('create table busy (id int, note text)')
+    const text = encodeCopyRows(Array.from({ length: 5000 }, (_, i) => [i, `row ${i} ${'x'.repeat(40)}`]))
+    let copying = true
+    const copies = (async () => {
+      for (let k = 0; k < 20; k++) await small.copyIn('busy', ['id', 'note'], text)
+      copying = false
+    })()
+    let answered = 0
+    while (copying) {
+      const rows = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => small.query<{ n: number }>('select $1::int as n', [i])),
+      )
+      answered += rows.length
+    }
+    await copies
+    expect(answered).toBeGreaterThan(0)
+    expect(await small.query('select count(*)::int as n from busy')).toEqual([{ n: 100_000 }])
+  } finally {
+    await small.close()
+  }
 })

@@ -1,0 +1,210 @@
+// Load benchmark of the redirect hot path (GET /l/:slug → 302), from outside the compiled binary only.
+// Usage: bun bench/redirect.ts [--quick] [--links N] [--duration 10s] [--connections 64] … (--help)
+//
+// A fresh database skinstack_bench_<pid> is migrated by the binary and seeded with N links. A bare
+// Bun.serve fixed 302 (bench/baseline.ts), then the binary, then the baseline again run one at a time
+// pinned to core 0, driven by wrk pinned to core 1. Binary scenarios: cache hit (a hot set cycled after a
+// warm-up) and cache miss (one pass over all other slugs in random order). Then SIGTERM, and the rows in
+// clicks must equal the 302s the clients saw. Prints a table, writes bench/results/redirect.json, and exits
+// 1 when an enforced target is missed (--no-assert: 0), 2 on bad usage or a missing tool.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpus, release, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs, USAGE, UsageError, type Params } from './lib/args.ts'
+import { binaryInfo, ensureBinary } from './lib/binary.ts'
+import {
+  benchSecrets,
+  countClicks,
+  createBenchDb,
+  dropBenchDb,
+  migrateWithBinary,
+  seedLinks,
+} from './lib/db.ts'
+import { choosePinning, machineBusy, startSpinners, stopAll } from './lib/procs.ts'
+import { buildTargets, printTable, printTargets, writeResults, type ScenarioRow } from './lib/report.ts'
+import { runBaseline, runBinary, type Ctx } from './lib/scenarios.ts'
+import { ensureWrk, ToolError } from './lib/wrk.ts'
+
+const root = resolve(import.meta.dir, '..')
+const dbName = `skinstack_bench_${process.pid}`
+const tmp = mkdtempSync(join(tmpdir(), 'skinstack-bench-'))
+const warnings: string[] = []
+const warn = (msg: string) => (warnings.push(msg), console.error(`warning: ${msg}`))
+const log = (msg: string) => console.error(`· ${msg}`)
+let dbCreated = false
+let params: Params | undefined
+
+let cleaning: Promise<void> | undefined
+/** Once only, whichever comes first: the end of main, a failure, or a signal. */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await stopAll()
+    if (dbCreated && params && !params.keepDb)
+      await dropBenchDb(params.databaseUrl, dbName).catch((e: Error) =>
+        console.error(`could not drop ${dbName}: ${e.message}`),
+      )
+    if (dbCreated && params?.keepDb) console.error(`kept database ${dbName}`)
+    rmSync(tmp, { recursive: true, force: true })
+  })()
+  return cleaning
+}
+
+let interrupted = false
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.on(sig, () => {
+    interrupted = true
+    console.error(`\n${sig}: stopping the servers and dropping ${dbName}…`)
+    void cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143))
+  })
+
+async function main(p: Params): Promise<number> {
+  ensureWrk(p.install)
+  const cpuCount = cpus().length
+  // Before anything of ours runs (the load average would still count a previous run for a minute).
+  const busyAtStart = await machineBusy()
+  if (busyAtStart > 0.2)
+    warn(
+      `${Math.round(busyAtStart * 100)}% of the CPUs were busy before the bench started: other work shares them`,
+    )
+  const pin = choosePinning(cpuCount)
+  if (!pin)
+    warn(
+      `not pinned (${Bun.which('taskset') ? `${cpuCount} CPU` : 'no taskset'}): server and wrk share cores`,
+    )
+  const bin = p.bin ? resolve(p.bin) : join(root, 'dist', 'skinstack')
+  if (p.bin && !existsSync(bin)) throw new UsageError(`--bin: ${bin} does not exist`)
+  if (!p.bin) ensureBinary(root, bin, p.build)
+  const binary = binaryInfo(bin)
+  if (p.spin && pin) startSpinners([pin.server, pin.load])
+
+  const dbUrl = (
+    await createBenchDb(p.databaseUrl, dbName).catch((e: Error) => {
+      const where = Object.assign(new URL(p.databaseUrl), { password: '' }).toString()
+      throw new ToolError(`cannot create a database through ${where} (BENCH_DATABASE_URL): ${e.message}`)
+    })
+  ).url
+  dbCreated = true
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    DATABASE_URL: dbUrl,
+    ...benchSecrets(),
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    DATA_DIR: join(tmp, 'data'),
+  }
+  const migrateMs = await migrateWithBinary(bin, env, tmp)
+  const seeded = await seedLinks(dbUrl, p.links)
+  log(
+    `${binary.version}; database ${dbName}: migrated in ${migrateMs} ms, ${seeded.count} links in ${seeded.ms} ms`,
+  )
+
+  const ctx: Ctx = { p, pin, env, bin, tmp, log, warn }
+  const before = await runBaseline(ctx, 'baseline (Bun.serve 302)')
+  const { pass, warm, hit, miss, rss: readings, serverMetrics, shutdown } = await runBinary(ctx)
+  const stored = await countClicks(dbUrl)
+  const after = await runBaseline(ctx, 'baseline, again after')
+  const baselineRps = Math.round((before.row.rps + after.row.rps) / 2)
+  const spread = Math.abs(before.row.rps - after.row.rps) / baselineRps
+  if (spread > 0.15)
+    warn(`the baseline moved ${(spread * 100).toFixed(0)}% between its two runs: a noisy machine`)
+  const scenarios: ScenarioRow[] = [before.row, hit, miss, after.row]
+  for (const r of scenarios) r.ratioToBaseline = Math.round((r.rps / baselineRps) * 1000) / 1000
+
+  const runs = [warm, hit, miss]
+  const served = pass.s302 + runs.reduce((n, r) => n + r.status['302'], 0)
+  const unanswered = pass.failed + runs.reduce((n, r) => n + r.unanswered, 0)
+  const clicks = { served, stored, lost: served - stored, unanswered, serverMetrics }
+  const non302 = [pass.s404 + pass.other, ...runs.map((r) => r.status['404'] + r.status.other)].reduce(
+    (a, b) => a + b,
+  )
+  for (const r of [...scenarios, warm]) {
+    const e = r.socketErrors
+    if (e.connect + e.read + e.write + e.timeout > 0)
+      warn(`${r.name}: wrk socket errors ${JSON.stringify(e)}`)
+    if (r.rateSpread.cv > 0.25 && !r.exhausted)
+      warn(
+        `${r.name}: throughput swung during the run (100 ms samples p10 ${r.rateSpread.p10}, p90 ${r.rateSpread.p90} req/s)`,
+      )
+    if (r.wrkCpuPct >= 90) warn(`${r.name}: wrk used ${r.wrkCpuPct}% of its core, it may be the limit`)
+  }
+  if (miss.exhausted)
+    warn(
+      `cache miss: the ${p.links - p.hot} cold slugs ran out before ${p.durationS}s (rps over active time)`,
+    )
+  const targets = buildTargets({ hit, miss, baselineRps, clicks, non302, shutdown, enforcePerf: !p.quick })
+
+  console.log()
+  printTable(scenarios)
+  console.log(
+    `\nclicks: served ${served}, stored ${stored}, lost ${clicks.lost}` +
+      (unanswered ? ` (${unanswered} requests were in flight when wrk stopped)` : '') +
+      (serverMetrics ? `; the binary's /metrics for /l/ by status: ${JSON.stringify(serverMetrics)}` : ''),
+  )
+  const { atStart, afterWarmup, atEnd } = readings
+  const rss = {
+    afterStartMiB: atStart.rssMiB,
+    afterWarmupMiB: afterWarmup.rssMiB,
+    endMiB: atEnd.rssMiB,
+    peakMiB: atEnd.hwmMiB,
+  }
+  console.log(
+    `skinstack RSS MiB: ${rss.afterStartMiB} at start, ${rss.afterWarmupMiB} after warm-up, ${rss.endMiB} at the end (peak ${rss.peakMiB})\n`,
+  )
+  printTargets(targets)
+
+  const out = resolve(root, p.out)
+  const pinning = pin && {
+    server: pin.server,
+    wrk: pin.load,
+    wrkRuns: [...new Set([...scenarios, warm].map((r) => r.wrkCpusAllowed))].join(' '),
+    baseline: before.cpusAllowed,
+    binary: atStart.cpusAllowed,
+  }
+  writeResults(out, {
+    at: new Date().toISOString(),
+    machine: {
+      cpus: cpuCount,
+      cpuModel: cpus()[0]?.model ?? '?',
+      kernel: release(),
+      bunVersion: Bun.version,
+      busyAtStart,
+      pinning,
+    },
+    params: { ...p, databaseUrl: undefined, database: dbName, binary, migrateMs, seedMs: seeded.ms },
+    baselineRps,
+    scenarios,
+    warmup: { fetchPass: pass, wrk: warm },
+    clicks,
+    rss,
+    shutdown,
+    targets,
+    warnings,
+    pass: targets.every((t) => t.pass || !t.enforced),
+  })
+  console.log(`\nresults: ${out}`)
+  const failed = targets.filter((t) => !t.pass && t.enforced)
+  if (failed.length) console.log(`${failed.length} target(s) missed: ${failed.map((t) => t.name).join('; ')}`)
+  return failed.length && p.assert ? 1 : 0
+}
+
+let code = 1
+try {
+  const parsed = parseArgs(Bun.argv.slice(2), process.env)
+  if (parsed === 'help') {
+    console.log(USAGE)
+    code = 0
+  } else {
+    params = parsed
+    code = await main(parsed)
+  }
+} catch (err) {
+  const usage = err instanceof UsageError
+  if (usage || err instanceof ToolError)
+    console.error(`bench: ${(err as Error).message}${usage ? `\n\n${USAGE}` : ''}`)
+  else if (!interrupted)
+    console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+  code = usage || err instanceof ToolError ? 2 : 1
+} finally {
+  await cleanup()
+}
+process.exit(code)
