@@ -4,7 +4,8 @@ const SPECIAL = /[\\\t\n\r]/
 const SPECIAL_ALL = /[\\\t\n\r]/g
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' }
 
-function escapeCopy(text: string): string {
+/** A text value for COPY: backslash, tab, newline and CR escaped. */
+export function escapeCopy(text: string): string {
   return SPECIAL.test(text) ? text.replace(SPECIAL_ALL, (c) => ESCAPES[c] as string) : text
 }
 

@@ -1,5 +1,6 @@
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { once } from 'node:events'
+import type { Writable } from 'node:stream'
+import { finished } from 'node:stream/promises'
 import { drizzle } from 'drizzle-orm/postgres-js'
 import postgres, { type Notice } from 'postgres'
 import * as schema from './schema/index.ts'
@@ -108,7 +109,18 @@ async function copyText(
   const copy = conn`copy ${conn(table)} (${conn(columns as string[])}) from stdin`
   const rejected = serverRejection(copy)
   const stream = await copy.writable()
-  await Promise.race([pipeline(Readable.from(chunks), stream), rejected])
+  await Promise.race([writeAll(stream, chunks), rejected])
+}
+
+/** Plain writes with backpressure: cheaper than a stream pipeline for the flusher's small, frequent batches. */
+async function writeAll(stream: Writable, chunks: Iterable<string>): Promise<void> {
+  const failed = new Promise<never>((_, reject) => stream.once('error', reject))
+  failed.catch(() => {})
+  for (const chunk of chunks) {
+    if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), failed])
+  }
+  stream.end()
+  await Promise.race([finished(stream), failed])
 }
 
 function* sliceText(text: string): Generator<string> {

@@ -2,7 +2,8 @@ import type { CachedLink } from './link-queries.ts'
 
 /** What the redirect knows at response time; enrichment (UA, bot score, IP hash) happens later, off the path. */
 export interface ClickRecord {
-  readonly id: string
+  /** uuid v7 as 16 bytes: formatted as text only by the flusher, off the response path. */
+  readonly id: Buffer
   readonly at: number
   readonly link: CachedLink
   /** Raw client address: held in memory only until the flusher hashes it, never written anywhere. */

@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client'
 
-/** Pre-bound counter children: the hot path pays an increment, not a label lookup. */
+/** Plain integers on the hot path (prom-client's inc costs a label hash per call); read at scrape time. */
 export function createRedirectMetrics(
   registry: Registry,
   sources: {
@@ -8,11 +8,16 @@ export function createRedirectMetrics(
     flusher: () => { flushed: number; journaled: number; replayed: number }
   },
 ) {
-  const redirects = new Counter({
+  const counts = { redirected: 0, not_found: 0, expired: 0, unavailable: 0 }
+  new Counter({
     name: 'redirects_total',
     help: 'Tracking-link requests by outcome',
     labelNames: ['outcome'] as const,
     registers: [registry],
+    collect() {
+      this.reset()
+      for (const [outcome, n] of Object.entries(counts)) this.inc({ outcome }, n)
+    },
   })
   new Gauge({
     name: 'click_buffer_depth',
@@ -35,10 +40,5 @@ export function createRedirectMetrics(
       this.inc({ fate: 'replayed' }, s.replayed)
     },
   })
-  return {
-    redirected: redirects.labels('redirected'),
-    notFound: redirects.labels('not_found'),
-    expired: redirects.labels('expired'),
-    unavailable: redirects.labels('unavailable'),
-  }
+  return counts
 }

@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client'
 import type { Config } from '../config.ts'
 import type { Store } from '../db/store.ts'
 import type { Worker } from '../lifecycle.ts'
-import { signClickId } from '../shared/click-id.ts'
+import { createClickIdSigner } from '../shared/click-id.ts'
 import { createIpResolver } from '../shared/client-ip.ts'
 import type { Logger } from '../shared/logger.ts'
 import { ClickBuffer } from './click-buffer.ts'
@@ -23,10 +23,11 @@ export interface PeerInfo {
 // Slugs and /c/ segments are plain tokens; anything else cannot exist, so it never reaches the database.
 const TOKEN = /^[A-Za-z0-9_-]{1,64}$/
 
-const isPrefetch = (h: Headers) =>
-  /prefetch|prerender|preview/i.test(
-    `${h.get('sec-purpose') ?? ''}${h.get('purpose') ?? ''}${h.get('x-purpose') ?? ''}${h.get('x-moz') ?? ''}`,
-  )
+const PREFETCH = /prefetch|prerender|preview/i
+const isPrefetch = (h: Headers) => {
+  const hint = h.get('sec-purpose') ?? h.get('purpose') ?? h.get('x-purpose') ?? h.get('x-moz')
+  return hint !== null && PREFETCH.test(hint)
+}
 
 export function createRedirect(d: { config: Config; store: Store; log: Logger; registry: Registry }) {
   const { config } = d
@@ -59,21 +60,22 @@ export function createRedirect(d: { config: Config; store: Store; log: Logger; r
   const trustsProxies = config.trustedProxies.length > 0
   const [key] = config.secrets.clickIdKeys
   if (!key) throw new Error('no click-id signing key configured')
+  const sign = createClickIdSigner(key)
   const secureCookie = config.publicBaseUrl.startsWith('https:') ? '; Secure' : ''
   let lastDbWarning = 0
 
   const redirect = (req: Request, server: PeerInfo | undefined, link: CachedLink | null): Response => {
     if (!link || !link.active) {
-      metrics.notFound.inc()
+      metrics.not_found++
       return linkNotFound(req)
     }
     const now = Date.now()
     if (link.expiresAtMs !== null && link.expiresAtMs <= now) {
-      metrics.expired.inc()
+      metrics.expired++
       return linkGone(req)
     }
-    const id = Bun.randomUUIDv7(undefined, now)
-    const token = signClickId(key, id)
+    const id = Bun.randomUUIDv7('buffer', now)
+    const token = sign(id)
     const h = req.headers
     const q = req.url.indexOf('?')
     buffer.push({
@@ -88,7 +90,7 @@ export function createRedirect(d: { config: Config; store: Store; log: Logger; r
       prefetch: isPrefetch(h),
       kid: key.kid,
     })
-    metrics.redirected.inc()
+    metrics.redirected++
     // Only our own precomputed URL and the base64url token go into headers: no request input is reflected.
     return new Response(null, {
       status: 302,
@@ -101,7 +103,7 @@ export function createRedirect(d: { config: Config; store: Store; log: Logger; r
   }
 
   const unavailable = (req: Request, err: unknown): Response => {
-    metrics.unavailable.inc()
+    metrics.unavailable++
     if (Date.now() - lastDbWarning > 5000) {
       lastDbWarning = Date.now()
       d.log.warn({ err }, 'link lookup failed; uncached links answer 503 until the database answers')
@@ -117,7 +119,7 @@ export function createRedirect(d: { config: Config; store: Store; log: Logger; r
     /** GET|HEAD /l/:slug. Synchronous on a cache hit: no promise, no database. */
     bySlug(req: Request, server: PeerInfo | undefined, slug: string): Response | Promise<Response> {
       if (!TOKEN.test(slug)) {
-        metrics.notFound.inc()
+        metrics.not_found++
         return linkNotFound(req)
       }
       // Every slug is stored lower-case, so a shopper typing GLOW-SERUM from a printed card still arrives.
@@ -139,7 +141,7 @@ export function createRedirect(d: { config: Config; store: Store; log: Logger; r
         !TOKEN.test(p.campaign) ||
         (p.asset !== undefined && !TOKEN.test(p.asset))
       ) {
-        metrics.notFound.inc()
+        metrics.not_found++
         return linkNotFound(req)
       }
       return cache.byRoute(p.creator.toLowerCase(), p.campaign, p.asset ?? null).then(

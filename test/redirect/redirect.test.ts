@@ -175,3 +175,14 @@ async function waitFor(cond: () => Promise<boolean>, timeoutMs = 5000) {
 test('slugs match whatever the case the shopper typed', async () => {
   expect((await go('/l/GLOW-Serum')).status).toBe(302)
 })
+
+test('/metrics reports redirect outcomes and the flusher', async () => {
+  await go('/l/ld11')
+  await go('/l/missing-one')
+  await drained()
+  const text = await (await fetch(`${base}/metrics`)).text()
+  expect(Number(/redirects_total\{outcome="redirected"\} (\d+)/.exec(text)?.[1])).toBeGreaterThan(0)
+  expect(Number(/redirects_total\{outcome="not_found"\} (\d+)/.exec(text)?.[1])).toBeGreaterThan(0)
+  expect(Number(/clicks_rows_total\{fate="flushed"\} (\d+)/.exec(text)?.[1])).toBeGreaterThan(0)
+  expect(text).toMatch(/click_buffer_depth \d+/)
+})

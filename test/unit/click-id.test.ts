@@ -1,6 +1,12 @@
 import { describe, expect, test } from 'bun:test'
 import type { ClickIdKey } from '../../src/config.ts'
-import { signClickId, uuidV7Time, verifyClickId } from '../../src/shared/click-id.ts'
+import {
+  createClickIdSigner,
+  signClickId,
+  uuidBytesToString,
+  uuidV7Time,
+  verifyClickId,
+} from '../../src/shared/click-id.ts'
 
 const k1: ClickIdKey = { kid: 'k1', secret: new Uint8Array(32).fill(1) }
 const k2: ClickIdKey = { kid: 'k2', secret: new Uint8Array(32).fill(2) }
@@ -58,4 +64,14 @@ describe('click ids', () => {
     const bogus = signClickId(k1, crypto.randomUUID())
     expect(verifyClickId(bogus, [k1])).toEqual({ ok: false, problem: 'malformed' })
   })
+})
+
+test('the redirect signer produces exactly what signClickId does', () => {
+  const sign = createClickIdSigner(k1)
+  for (let i = 0; i < 50; i++) {
+    const bytes = Bun.randomUUIDv7('buffer')
+    const id = uuidBytesToString(bytes)
+    expect(sign(bytes)).toBe(signClickId(k1, id))
+    expect(verifyClickId(sign(bytes), [k1])).toMatchObject({ ok: true, value: { clickId: id } })
+  }
 })
