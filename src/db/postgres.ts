@@ -40,8 +40,9 @@ export function openPostgres(opts: PostgresOptions): Store {
   return {
     kind: 'postgres',
     db,
-    async query<T>(text: string, params: unknown[] = []) {
-      return (await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[]
+    async query<T>(text: string, params: unknown[] = [], opts?: { prepare?: boolean }) {
+      const args = params as postgres.ParameterOrJSON<never>[]
+      return (await sql.unsafe(text, args, { prepare: opts?.prepare ?? false })) as unknown as T[]
     },
     async listen(channel, onMessage, onReady) {
       // postgres.js re-runs LISTEN and onReady after every reconnect by itself.

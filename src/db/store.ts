@@ -8,7 +8,12 @@ export interface Store {
   readonly kind: 'postgres' | 'pglite'
   readonly db: Db
   /** Raw parameterised SQL ($1, $2 …); rows come back as plain objects. */
-  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
+  /** `prepare`: keep the statement's plan on each connection; for fixed, hot query texts only. */
+  query<T = Record<string, unknown>>(
+    text: string,
+    params?: unknown[],
+    opts?: { prepare?: boolean },
+  ): Promise<T[]>
   /** Subscribes to a channel; onReady runs on every (re)connect, since NOTIFYs sent while disconnected are lost. */
   listen(
     channel: string,
