@@ -32,6 +32,16 @@ export async function runServe(config: Config, opts: { migrate: boolean }): Prom
 
   // A stray rejection is a bug to log, not a reason to drop buffered work by crashing.
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'))
+  const fatal = Promise.withResolvers<string>()
+  process.on('uncaughtException', (err) => {
+    if (isDriverWriteAfterClose(err)) {
+      log.warn({ err }, 'database driver wrote to a connection that had just closed; ignored')
+      return
+    }
+    // Anything else: stop taking traffic and drain what was accepted, rather than die with clicks in memory.
+    log.fatal({ err }, 'uncaught exception: draining, then exiting 1')
+    fatal.resolve('uncaughtException')
+  })
 
   const lifecycle = new Lifecycle(log)
   const runtime = createRuntime({ config, store, log })
@@ -45,16 +55,34 @@ export async function runServe(config: Config, opts: { migrate: boolean }): Prom
   if (!server) throw new Error('server did not start')
   log.info({ url: `http://${server.hostname}:${server.port}` }, 'listening')
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'))
-    process.once('SIGINT', () => resolve('SIGINT'))
-  })
+  const signal = await Promise.race([
+    new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'))
+      process.once('SIGINT', () => resolve('SIGINT'))
+    }),
+    fatal.promise,
+  ])
   log.info({ signal }, 'shutting down: no new connections, draining')
   // Stop accepting first and let in-flight requests finish; then workers flush what those requests buffered.
   await server.stop(false)
   await lifecycle.stop()
   await store.close()
   log.info('stopped')
-  log.flush()
-  return 0
+  // The log stream is asynchronous: let it reach stdout before main exits the process.
+  await new Promise<void>((resolve) => log.flush(() => resolve()))
+  return signal === 'uncaughtException' ? 1 : 0
+}
+
+/**
+ * postgres.js 3.4.9 defers socket writes to setImmediate; when Postgres drops the connection in between
+ * (a restart), that deferred write throws outside any promise. The connection is already gone and the query
+ * fails through its own path, so the throw itself carries nothing to act on.
+ */
+function isDriverWriteAfterClose(err: unknown): boolean {
+  const e = err as Error
+  return (
+    e instanceof TypeError &&
+    /postgres\/src\/connection\.js/.test(e.stack ?? '') &&
+    /\.write|write'/.test(e.message)
+  )
 }

@@ -4,6 +4,7 @@ import { redactUrl } from '../config.ts'
 import { openPglite } from './pglite.ts'
 import { openPostgres } from './postgres.ts'
 import type { Store } from './store.ts'
+import { withTimeout } from '../shared/timeout.ts'
 
 /** The database cannot be used; main prints the message (no stack) and exits 1. */
 export class DatabaseUnavailableError extends Error {
@@ -28,7 +29,12 @@ export async function openStore(
   })
   try {
     // connect_timeout does not cover a host that accepts and closes at once: postgres.js retries that forever.
-    await withTimeout(store.query('select 1'), (CONNECT_TIMEOUT_S + 1) * 1000)
+    await withTimeout(
+      store.query('select 1'),
+      (CONNECT_TIMEOUT_S + 1) * 1000,
+      'connecting',
+      'CONNECT_TIMEOUT',
+    )
     return store
   } catch (err) {
     await store.close().catch(() => {})
@@ -39,18 +45,6 @@ export async function openStore(
 }
 
 const CONNECT_TIMEOUT_S = 5
-
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'CONNECT_TIMEOUT' })), ms)
-  })
-  try {
-    return await Promise.race([p, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 function describePgError(err: unknown): string {
   const e = err as { code?: string; message?: string }

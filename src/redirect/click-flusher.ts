@@ -1,6 +1,7 @@
 import type { Store } from '../db/store.ts'
 import type { Worker } from '../lifecycle.ts'
 import type { Logger } from '../shared/logger.ts'
+import { withTimeout } from '../shared/timeout.ts'
 import type { ClickBuffer } from './click-buffer.ts'
 import { CLICK_COLUMNS, type ClickEncoder } from './click-encoder.ts'
 import type { ClickJournal } from './click-journal.ts'
@@ -24,6 +25,10 @@ export interface FlusherOptions {
 }
 
 const MAX_RETRY_MS = 1000
+// A COPY on a connection that died mid-write can stay pending forever (postgres.js): give up on it, journal the
+// batch (its replay skips duplicates, should it have committed after all) and carry on.
+const STALL_MS = 10_000
+const PROBE_MS = 2_000
 
 /**
  * Moves clicks from the ring buffer into Postgres every intervalMs (or sooner, when maxRows are waiting).
@@ -60,7 +65,10 @@ export function createClickFlusher(o: FlusherOptions) {
   }
 
   const recover = async () => {
-    const r = await o.journal.replay(o.store)
+    // A cheap probe first: a transaction (the replay) opened while Postgres is still down can hang in
+    // postgres.js long after it returns, whereas a plain query fails fast and reconnects.
+    await withTimeout(o.store.query('select 1'), PROBE_MS, 'database probe')
+    const r = await withTimeout(o.journal.replay(o.store), STALL_MS * 6, 'click journal replay')
     stats.replayed += r.rows
     if (!stats.healthy)
       o.log.info({ replayedRows: r.rows, files: r.files }, 'Postgres back; click journal replayed')
@@ -101,7 +109,7 @@ export function createClickFlusher(o: FlusherOptions) {
 
   const copyBatch = async (text: string, n: number): Promise<boolean> => {
     try {
-      await o.store.copyIn('clicks', CLICK_COLUMNS, text)
+      await withTimeout(o.store.copyIn('clicks', CLICK_COLUMNS, text), STALL_MS, 'click COPY')
       stats.flushed += n
       return true
     } catch (err) {

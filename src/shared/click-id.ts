@@ -81,8 +81,11 @@ export function verifyClickId(
   const key = keys.find((k) => k.kid === kid)
   if (!key) return { ok: false, problem: 'unknown_key' }
   const given = Buffer.from(sig, 'base64url')
-  if (given.length !== MAC_BYTES || !timingSafeEqual(given, mac(key.secret, kid, payload)))
-    return { ok: false, problem: 'bad_signature' }
+  // Only the canonical spelling: base64url's last character carries spare bits, and a second spelling of the
+  // same bytes would let one click id pass as two.
+  if (given.length !== MAC_BYTES || given.toString('base64url') !== sig)
+    return { ok: false, problem: 'malformed' }
+  if (!timingSafeEqual(given, mac(key.secret, kid, payload))) return { ok: false, problem: 'bad_signature' }
   const issued = uuidV7Time(clickId)
   const now = opts.now ?? Date.now()
   if (issued > now + (opts.clockSkewMs ?? 60_000)) return { ok: false, problem: 'from_future' }

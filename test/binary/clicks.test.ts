@@ -87,11 +87,29 @@ describe('Postgres restarted under load', () => {
     await Bun.sleep(1500)
     stop.abort()
     const r = await during
+    const dump = async () => {
+      const probe = await fetch(`${server.base}/healthz`).then(
+        (r) => `healthz ${r.status}`,
+        (e) => `healthz failed: ${e.message}`,
+      )
+      console.log(probe, 'ss:', Bun.spawnSync(['sh', '-c', `ss -ltnp | grep ${new URL(server.base).port}`]).stdout.toString())
+      console.log(server.logs.map((l) => l.slice(0, 300)).join('\n'))
+      if (server.proc.exitCode !== null) console.log(`exited ${server.proc.exitCode}: ${await server.stderr}`)
+    }
+    if (r.errors || r.status.size !== 1) {
+      console.log('first client error:', r.firstError, 'statuses:', [...r.status])
+      await dump()
+    }
     expect(r.errors).toBe(0)
     expect([...r.status.keys()]).toEqual([302])
-    expect(await server.stop()).toBe(0)
+    const stopping = server.stop()
+    const code = await Promise.race([stopping, Bun.sleep(20_000).then(() => 'hung')])
+    if (code !== 0) await dump()
+    expect(code).toBe(0)
     const served = (r.status.get(302) ?? 0) + slugs.length * 4
-    expect(await storedClicks(url)).toBe(served)
+    const stored = await storedClicks(url)
+    if (stored !== served) await dump()
+    expect(stored).toBe(served)
     console.log(`served ${served} redirects across a Postgres restart; stored ${served}`)
   }, 120_000)
 })

@@ -47,6 +47,8 @@ export interface Server {
   readonly base: string
   readonly proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>
   readonly logs: string[]
+  /** Everything the process wrote to stderr, once it has exited. */
+  readonly stderr: Promise<string>
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number>
   [Symbol.asyncDispose](): Promise<void>
@@ -95,6 +97,7 @@ export async function startServe(
     base,
     proc,
     logs,
+    stderr,
     stop,
     async [Symbol.asyncDispose]() {
       if (proc.exitCode === null) {
