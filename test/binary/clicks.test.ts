@@ -92,7 +92,11 @@ describe('Postgres restarted under load', () => {
         (r) => `healthz ${r.status}`,
         (e) => `healthz failed: ${e.message}`,
       )
-      console.log(probe, 'ss:', Bun.spawnSync(['sh', '-c', `ss -ltnp | grep ${new URL(server.base).port}`]).stdout.toString())
+      console.log(
+        probe,
+        'ss:',
+        Bun.spawnSync(['sh', '-c', `ss -ltnp | grep ${new URL(server.base).port}`]).stdout.toString(),
+      )
       console.log(server.logs.map((l) => l.slice(0, 300)).join('\n'))
       if (server.proc.exitCode !== null) console.log(`exited ${server.proc.exitCode}: ${await server.stderr}`)
     }

@@ -35,7 +35,11 @@ describe('click ids', () => {
   test.each([
     ['tampered uuid', (t: string) => flip(t, 5), 'bad_signature'],
     ['tampered mac', (t: string) => flip(t, t.length - 5), 'bad_signature'],
-    ['non-canonical mac spelling', (t: string) => `${t.slice(0, -1)}${nextSpare(t.at(-1) ?? 'A')}`, 'malformed'],
+    [
+      'non-canonical mac spelling',
+      (t: string) => `${t.slice(0, -1)}${nextSpare(t.at(-1) ?? 'A')}`,
+      'malformed',
+    ],
     ['kid swapped', (t: string) => t.replace('.k1.', '.k2.'), 'bad_signature'],
     ['missing part', (t: string) => t.split('.').slice(0, 2).join('.'), 'malformed'],
     ['extra part', (t: string) => `${t}.x`, 'malformed'],
