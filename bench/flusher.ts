@@ -1,33 +1,10 @@
 // Click flusher throughput into local Postgres: N clicks buffered, then timed until all are stored.
 // Usage: bun bench/flusher.ts [--clicks N]. Target (issue 3): ≥ 50,000 clicks/s. Exit 1 when missed.
-import postgres from 'postgres'
-import { createRuntime } from '../src/app.ts'
-import { loadConfig } from '../src/config.ts'
-import { migrate } from '../src/db/migrate.ts'
-import { openPostgres } from '../src/db/postgres.ts'
-import { seedDemo } from '../src/db/seed-demo.ts'
-import { createLogger } from '../src/shared/logger.ts'
+import { withScratchRuntime } from './lib/scratch-runtime.ts'
 
 const clicks = Number(process.argv[process.argv.indexOf('--clicks') + 1]) || 200_000
-const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-const db = `skinstack_flusher_${process.pid}`
-const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
-await admin.unsafe(`create database ${db}`)
-const url = new URL(adminUrl)
-url.pathname = `/${db}`
-const store = openPostgres({ url: url.toString(), poolSize: 4 })
-try {
-  await migrate(store.db)
-  await seedDemo(store.db)
-  const config = loadConfig({
-    DATABASE_URL: url.toString(),
-    CLICK_ID_KEYS: `b1:${'11'.repeat(32)}`,
-    IP_HASH_SALT: '22'.repeat(16),
-    MASTER_KEY: '33'.repeat(32),
-    CLICK_BUFFER_SIZE: String(clicks + 1),
-    CLICK_JOURNAL_DIR: `/tmp/skinstack-flusher-${process.pid}`,
-  })
-  const rt = createRuntime({ config, store, log: createLogger('warn') })
+
+await withScratchRuntime('flusher', { CLICK_BUFFER_SIZE: String(clicks + 1) }, async ({ store, rt }) => {
   const peer = { requestIP: () => ({ address: '' }) }
   const uas = Array.from(
     { length: 200 },
@@ -55,8 +32,4 @@ try {
   const ok = stored === clicks && rate >= 50_000
   console.log(ok ? 'PASS flusher ≥ 50,000 clicks/s, all stored' : 'FAIL')
   process.exitCode = ok ? 0 : 1
-} finally {
-  await store.close()
-  await admin.unsafe(`drop database ${db} with (force)`)
-  await admin.end()
-}
+})

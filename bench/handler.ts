@@ -1,35 +1,14 @@
 // The in-process redirect handler, cache hit, with the flusher running: per-call latency percentiles.
 // Usage: bun bench/handler.ts [--calls N]   (Postgres from BENCH_DATABASE_URL or 127.0.0.1:5432)
 // Target (issue 3): p99 ≤ 100 µs. Exit 1 when missed.
-import postgres from 'postgres'
-import { createRuntime } from '../src/app.ts'
-import { loadConfig } from '../src/config.ts'
-import { migrate } from '../src/db/migrate.ts'
-import { openPostgres } from '../src/db/postgres.ts'
-import { seedDemo } from '../src/db/seed-demo.ts'
+import { withScratchRuntime } from './lib/scratch-runtime.ts'
 import { Lifecycle } from '../src/lifecycle.ts'
 import { createLogger } from '../src/shared/logger.ts'
 
 const calls = Number(process.argv[process.argv.indexOf('--calls') + 1]) || 200_000
-const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-const db = `skinstack_handler_${process.pid}`
-const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
-await admin.unsafe(`create database ${db}`)
-const url = new URL(adminUrl)
-url.pathname = `/${db}`
-const store = openPostgres({ url: url.toString(), poolSize: 4 })
-try {
-  await migrate(store.db)
-  await seedDemo(store.db)
-  const config = loadConfig({
-    DATABASE_URL: url.toString(),
-    CLICK_ID_KEYS: `b1:${'11'.repeat(32)}`,
-    IP_HASH_SALT: '22'.repeat(16),
-    MASTER_KEY: '33'.repeat(32),
-    CLICK_JOURNAL_DIR: `/tmp/skinstack-handler-${process.pid}`,
-  })
+
+await withScratchRuntime('handler', {}, async ({ store, rt }) => {
   const log = createLogger('warn')
-  const rt = createRuntime({ config, store, log })
   const lifecycle = new Lifecycle(log)
   await lifecycle.start(rt.workers)
   const peer = { requestIP: () => ({ address: '203.0.113.7' }) }
@@ -68,8 +47,4 @@ try {
   const ok = result.p99us <= 100 && result.stored === calls
   console.log(ok ? 'PASS handler p99 ≤ 100 µs, every click stored' : 'FAIL')
   process.exitCode = ok ? 0 : 1
-} finally {
-  await store.close()
-  await admin.unsafe(`drop database ${db} with (force)`)
-  await admin.end()
-}
+})

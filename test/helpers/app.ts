@@ -1,5 +1,7 @@
+import { afterAll } from 'bun:test'
 import { createRuntime } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
+import { Lifecycle } from '../../src/lifecycle.ts'
 import type { Store } from '../../src/db/store.ts'
 import { createLogger } from '../../src/shared/logger.ts'
 
@@ -27,3 +29,22 @@ export function testApp(store: Store, databaseUrl: string) {
 }
 
 export const get = (path: string, init?: RequestInit) => new Request(`http://localhost${path}`, init)
+
+/**
+ * The whole runtime listening on a loopback port with its workers running (flusher, LISTEN), as a host
+ * runs it; stopped (and drained) after the calling test file.
+ */
+export async function startTestServer(store: Store, databaseUrl: string, env: Record<string, string> = {}) {
+  const rt = testRuntime(store, databaseUrl, {
+    CLICK_JOURNAL_DIR: `/tmp/skinstack-test-journal-${process.pid}-${Math.random().toString(36).slice(2)}`,
+    ...env,
+  })
+  const lifecycle = new Lifecycle(createLogger('silent'))
+  await lifecycle.start(rt.workers)
+  const server = rt.app.listen({ port: 0, hostname: '127.0.0.1' }).server
+  afterAll(async () => {
+    await rt.app.stop(true)
+    await lifecycle.stop()
+  })
+  return { rt, base: `http://127.0.0.1:${server?.port}` }
+}

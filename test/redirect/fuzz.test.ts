@@ -1,22 +1,12 @@
-import { afterAll, expect, test } from 'bun:test'
+import { expect, test } from 'bun:test'
 import fc from 'fast-check'
-import { Lifecycle } from '../../src/lifecycle.ts'
-import { createLogger } from '../../src/shared/logger.ts'
-import { testRuntime } from '../helpers/app.ts'
+import { startTestServer } from '../helpers/app.ts'
 import { createTestDb } from '../helpers/databases.ts'
 import { seedLinks } from '../helpers/links.ts'
 
 const { store, url } = await createTestDb()
 await seedLinks(store, 5)
-const rt = testRuntime(store, url, { CLICK_JOURNAL_DIR: `/tmp/skinstack-fuzz-${process.pid}` })
-const lifecycle = new Lifecycle(createLogger('silent'))
-await lifecycle.start(rt.workers)
-const server = rt.app.listen({ port: 0, hostname: '127.0.0.1' }).server
-const base = `http://127.0.0.1:${server?.port}`
-afterAll(async () => {
-  await rt.app.stop(true)
-  await lifecycle.stop()
-})
+const { base } = await startTestServer(store, url)
 
 const destinations = (
   await store.query<{ d: string }>('select destination_url as d from tracking_links')

@@ -1,23 +1,12 @@
-import { afterAll, describe, expect, test } from 'bun:test'
-import { Lifecycle } from '../../src/lifecycle.ts'
+import { describe, expect, test } from 'bun:test'
 import { verifyClickId } from '../../src/shared/click-id.ts'
-import { createLogger } from '../../src/shared/logger.ts'
-import { testConfig, testRuntime } from '../helpers/app.ts'
+import { startTestServer, testConfig } from '../helpers/app.ts'
 import { createTestDb } from '../helpers/databases.ts'
 import { clickCount, seedLinks } from '../helpers/links.ts'
 
 const { store, url } = await createTestDb()
 await seedLinks(store, 50)
-const journalDir = `/tmp/skinstack-journal-${process.pid}-${Date.now()}`
-const rt = testRuntime(store, url, { CLICK_JOURNAL_DIR: journalDir, PUBLIC_BASE_URL: 'https://go.example' })
-const lifecycle = new Lifecycle(createLogger('silent'))
-await lifecycle.start(rt.workers)
-const server = rt.app.listen({ port: 0, hostname: '127.0.0.1' }).server
-const base = `http://127.0.0.1:${server?.port}`
-afterAll(async () => {
-  await rt.app.stop(true)
-  await lifecycle.stop()
-})
+const { rt, base } = await startTestServer(store, url, { PUBLIC_BASE_URL: 'https://go.example' })
 const keys = testConfig(url).secrets.clickIdKeys
 
 const go = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { redirect: 'manual', ...init })
