@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto'
+import { and, eq, sql } from 'drizzle-orm'
+import type { Config } from '../config.ts'
+import { conversions, merchants, webhookEvents } from '../db/schema/index.ts'
+import type { Db, Store } from '../db/store.ts'
+import { verifyClickId } from '../shared/click-id.ts'
+import { HttpError } from '../shared/errors.ts'
+import type { NormalizedEvent, SourceAdapter } from './adapter.ts'
+import { activeSecrets } from './secrets.ts'
+
+export interface IntakeResult {
+  readonly duplicate: boolean
+  readonly eventId: string
+  readonly conversionIds: string[]
+}
+
+// Headers that authenticate the caller are never stored; the rest are kept for audits and replays.
+const SECRET_HEADERS = new Set(['authorization', 'cookie', 'refersion-secret-key', 'proxy-authorization'])
+
+/**
+ * Verify → normalize → store, exactly once. The delivery and its conversions commit in one transaction; a
+ * repeated delivery (same provider event id) and a second topic for the same order both find what the first
+ * stored, so retries, duplicates and races change nothing.
+ */
+export async function receiveWebhook(d: {
+  store: Store
+  config: Config
+  adapter: SourceAdapter
+  merchantSlug: string
+  rawBody: string
+  headers: Headers
+}): Promise<IntakeResult> {
+  const [merchant] = await d.store.db
+    .select({ id: merchants.id })
+    .from(merchants)
+    .where(eq(merchants.slug, d.merchantSlug))
+  if (!merchant) throw new HttpError(404, 'unknown_merchant', `no merchant "${d.merchantSlug}"`)
+  const secrets = await activeSecrets(d.store, d.config.secrets.masterKey, merchant.id, d.adapter.source)
+  if (secrets.length === 0)
+    throw new HttpError(401, 'no_secret_configured', `no active ${d.adapter.source} secret for this merchant`)
+  const verified = d.adapter.verify({ rawBody: d.rawBody, headers: d.headers, secrets, now: Date.now() })
+  if (!verified.ok) throw new HttpError(401, verified.reason, verified.message)
+  const normalized = d.adapter.normalize({
+    rawBody: d.rawBody,
+    headers: d.headers,
+    clickIdParam: d.config.links.clickIdParam,
+  })
+  if (!normalized.ok)
+    throw new HttpError(normalized.status, normalized.code, normalized.message, normalized.fields)
+  const events = normalized.events
+  // An event type we do not bill has no id of its own in some payloads: its bytes identify the delivery.
+  const externalId =
+    events[0]?.externalEventId ?? `sha256:${createHash('sha256').update(d.rawBody).digest('hex')}`
+  return d.store.db.transaction(async (tx) => {
+    const [event] = await tx
+      .insert(webhookEvents)
+      .values({
+        source: d.adapter.source,
+        externalId,
+        merchantId: merchant.id,
+        headers: storableHeaders(d.headers),
+        rawBody: d.rawBody,
+        signatureValid: true,
+        status: events.length ? 'processed' : 'ignored',
+        attempts: 1,
+        processedAt: new Date(),
+      })
+      .onConflictDoNothing()
+      .returning({ id: webhookEvents.id })
+    if (!event) return duplicateOf(tx, d.adapter.source, merchant.id, externalId)
+    const conversionIds: string[] = []
+    for (const e of events) conversionIds.push(await storeConversion(tx, d, merchant.id, event.id, e))
+    return { duplicate: false, eventId: event.id, conversionIds }
+  })
+}
+
+async function duplicateOf(tx: Db, source: SourceAdapter['source'], merchantId: string, externalId: string) {
+  const [first] = await tx
+    .select({ id: webhookEvents.id })
+    .from(webhookEvents)
+    .where(
+      and(
+        eq(webhookEvents.source, source),
+        eq(webhookEvents.merchantId, merchantId),
+        eq(webhookEvents.externalId, externalId),
+      ),
+    )
+  if (!first) throw new Error('duplicate delivery vanished')
+  const rows = await tx
+    .select({ id: conversions.id })
+    .from(conversions)
+    .where(eq(conversions.webhookEventId, first.id))
+  return { duplicate: true, eventId: first.id, conversionIds: rows.map((r) => r.id) }
+}
+
+/** Inserts the conversion unless this order/event already has one (another topic, channel or retry). */
+async function storeConversion(
+  tx: Db,
+  d: { config: Config; adapter: SourceAdapter },
+  merchantId: string,
+  webhookEventId: string,
+  e: NormalizedEvent,
+): Promise<string> {
+  const click = e.clickId ? verifyClickId(e.clickId, d.config.secrets.clickIdKeys) : undefined
+  const parent =
+    e.kind === 'refund'
+      ? ((
+          await tx
+            .select({ id: conversions.id })
+            .from(conversions)
+            .where(
+              and(
+                eq(conversions.merchantId, merchantId),
+                eq(conversions.kind, 'sale'),
+                eq(conversions.externalOrderId, e.orderId),
+              ),
+            )
+        )[0]?.id ?? null)
+      : null
+  const [row] = await tx
+    .insert(conversions)
+    .values({
+      merchantId,
+      webhookEventId,
+      source: d.adapter.source,
+      externalOrderId: e.orderId,
+      externalEventId: e.kind === 'refund' || e.kind === 'subscription_renewal' ? e.subEventId : null,
+      kind: e.kind,
+      occurredAt: e.occurredAt,
+      currency: e.currency,
+      subtotal: e.subtotal,
+      discount: e.discount,
+      tax: e.tax,
+      shipping: e.shipping,
+      total: e.total,
+      lineItems: e.lineItems.map((l) => ({
+        ...(l.sku ? { sku: l.sku } : {}),
+        quantity: l.quantity,
+        unitPrice: l.unitPrice,
+      })),
+      // Only a click id our keys verify becomes evidence; a forged one is not billable (issue 5 records why).
+      clickId: click?.ok ? click.value.clickId : null,
+      subId: e.subId,
+      couponCode: e.couponCode,
+      customerEmailHash: e.customerEmailHash,
+      parentConversionId: parent,
+    })
+    .onConflictDoNothing()
+    .returning({ id: conversions.id })
+  if (row) {
+    // A sale arriving after its refunds adopts them (webhooks race; refunds are held until the sale exists).
+    if (e.kind === 'sale')
+      await tx.execute(
+        sql`update ${conversions} set parent_conversion_id = ${row.id} where merchant_id = ${merchantId}
+            and kind = 'refund' and external_order_id = ${e.orderId} and parent_conversion_id is null`,
+      )
+    return row.id
+  }
+  const [existing] = await tx
+    .select({ id: conversions.id })
+    .from(conversions)
+    .where(
+      and(
+        eq(conversions.merchantId, merchantId),
+        eq(conversions.kind, e.kind),
+        eq(conversions.externalOrderId, e.orderId),
+        e.kind === 'refund' || e.kind === 'subscription_renewal'
+          ? eq(conversions.externalEventId, e.subEventId ?? '')
+          : sql`${conversions.externalEventId} is null`,
+      ),
+    )
+  if (!existing) throw new Error('conversion conflict without a row')
+  return existing.id
+}
+
+function storableHeaders(h: Headers): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of h) if (!SECRET_HEADERS.has(k.toLowerCase())) out[k.toLowerCase()] = v
+  return out
+}
