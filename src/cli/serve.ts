@@ -68,8 +68,6 @@ export async function runServe(config: Config, opts: { migrate: boolean }): Prom
   await lifecycle.stop()
   await store.close()
   log.info('stopped')
-  // The log stream is asynchronous: let it reach stdout before main exits the process.
-  await new Promise<void>((resolve) => log.flush(() => resolve()))
   return signal === 'uncaughtException' ? 1 : 0
 }
 

@@ -6,6 +6,7 @@ import type { Db, Store } from '../db/store.ts'
 import { verifyClickId } from '../shared/click-id.ts'
 import { HttpError } from '../shared/errors.ts'
 import type { NormalizedEvent, SourceAdapter } from './adapter.ts'
+import { compareDecimals, subtractDecimals, sumDecimals } from './networks/amounts.ts'
 import { activeSecrets } from './secrets.ts'
 
 export interface IntakeResult {
@@ -102,6 +103,11 @@ async function storeConversion(
   e: NormalizedEvent,
 ): Promise<string> {
   const click = e.clickId ? verifyClickId(e.clickId, d.config.secrets.clickIdKeys) : undefined
+  const total =
+    e.cumulativeRefunded === null
+      ? e.total
+      : await refundDelta(tx, merchantId, e.orderId, e.cumulativeRefunded)
+  if (total === null) return (await findConversion(tx, merchantId, e))?.id ?? ''
   const parent =
     e.kind === 'refund'
       ? ((
@@ -132,7 +138,7 @@ async function storeConversion(
       discount: e.discount,
       tax: e.tax,
       shipping: e.shipping,
-      total: e.total,
+      total,
       lineItems: e.lineItems.map((l) => ({
         ...(l.sku ? { sku: l.sku } : {}),
         quantity: l.quantity,
@@ -156,7 +162,13 @@ async function storeConversion(
       )
     return row.id
   }
-  const [existing] = await tx
+  const existing = await findConversion(tx, merchantId, e)
+  if (!existing) throw new Error('conversion conflict without a row')
+  return existing.id
+}
+
+async function findConversion(tx: Db, merchantId: string, e: NormalizedEvent) {
+  const [row] = await tx
     .select({ id: conversions.id })
     .from(conversions)
     .where(
@@ -169,8 +181,33 @@ async function storeConversion(
           : sql`${conversions.externalEventId} is null`,
       ),
     )
-  if (!existing) throw new Error('conversion conflict without a row')
-  return existing.id
+  return row
+}
+
+/**
+ * Stripe reports refunds as a running total: this refund is what the total adds to the refunds already
+ * stored for the order. Serialised per order, so two refund events racing cannot both claim the same cents.
+ * Null when nothing new was refunded (a replay of an older total).
+ */
+async function refundDelta(
+  tx: Db,
+  merchantId: string,
+  orderId: string,
+  cumulative: string,
+): Promise<string | null> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`refunds:${merchantId}:${orderId}`}))`)
+  const rows = await tx
+    .select({ total: conversions.total })
+    .from(conversions)
+    .where(
+      and(
+        eq(conversions.merchantId, merchantId),
+        eq(conversions.kind, 'refund'),
+        eq(conversions.externalOrderId, orderId),
+      ),
+    )
+  const delta = subtractDecimals(cumulative, sumDecimals(rows.map((r) => r.total)))
+  return compareDecimals(delta, '0') > 0 ? delta : null
 }
 
 function storableHeaders(h: Headers): Record<string, string> {

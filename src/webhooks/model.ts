@@ -1,7 +1,7 @@
 import { t } from 'elysia'
 
 export const WebhookParams = t.Object({
-  source: t.String({ description: 'shopify | stripe' }),
+  source: t.String({ description: 'shopify | stripe | refersion | impact | s2s' }),
   merchant: t.String({ description: 'The merchant slug the endpoint was issued for' }),
 })
 

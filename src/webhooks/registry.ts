@@ -1,4 +1,7 @@
 import type { SourceAdapter, WebhookSourceName } from './adapter.ts'
+import { impactAdapter } from './networks/impact.ts'
+import { refersionAdapter } from './networks/refersion.ts'
+import { s2sAdapter } from './networks/s2s.ts'
 import { shopifyAdapter } from './networks/shopify.ts'
 import { stripeAdapter } from './networks/stripe.ts'
 
@@ -6,4 +9,7 @@ import { stripeAdapter } from './networks/stripe.ts'
 export const ADAPTERS: ReadonlyMap<string, SourceAdapter> = new Map<WebhookSourceName, SourceAdapter>([
   ['shopify', shopifyAdapter],
   ['stripe', stripeAdapter],
+  ['refersion', refersionAdapter],
+  ['impact', impactAdapter],
+  ['s2s', s2sAdapter],
 ])

@@ -70,6 +70,7 @@ export async function startServe(
   })
   const logs: string[] = []
   const stderr = new Response(proc.stderr).text()
+  const logsDone = Promise.withResolvers<void>()
   const listening = new Promise<string>((resolveUrl, reject) => {
     void (async () => {
       let buf = ''
@@ -85,13 +86,17 @@ export async function startServe(
           nl = buf.indexOf('\n')
         }
       }
+      logsDone.resolve()
       reject(new Error(`serve exited before listening (code ${await proc.exited}): ${await stderr}`))
     })()
   })
   const base = await listening
+  // Resolves once the process has exited and every line it wrote has been read into `logs`.
   const stop = async () => {
     proc.kill('SIGTERM')
-    return proc.exited
+    const code = await proc.exited
+    await logsDone.promise
+    return code
   }
   return {
     base,
