@@ -8,7 +8,7 @@ import { opsPlugin } from './ops/plugin.ts'
 import { redirectPlugin, redirectServeRoutes } from './redirect/plugin.ts'
 import { createRedirect, type Redirect } from './redirect/service.ts'
 import { errorBody, HttpError } from './shared/errors.ts'
-import { webhooksPlugin } from './webhooks/plugin.ts'
+import { webhookSecretsPlugin, webhooksPlugin } from './webhooks/plugin.ts'
 import type { Logger } from './shared/logger.ts'
 
 export interface AppDeps {
@@ -91,7 +91,10 @@ export function createApp(deps: AppDeps) {
     .use(opsPlugin({ store: deps.store, metrics }))
     .use(redirectPlugin(deps.redirect))
     .use(linksPlugin({ store: deps.store, config: deps.config }))
-    .use(webhooksPlugin({ store: deps.store, config: deps.config, log: deps.log }))
+    .use(
+      webhooksPlugin({ store: deps.store, config: deps.config, log: deps.log, registry: metrics.registry }),
+    )
+    .use(webhookSecretsPlugin({ store: deps.store, config: deps.config }))
 }
 
 export type App = ReturnType<typeof createApp>

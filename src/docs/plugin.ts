@@ -33,6 +33,10 @@ export const docsPlugin = () =>
           tags: [
             { name: 'ops', description: 'Health, readiness and metrics' },
             { name: 'redirect', description: 'Shopper-facing tracking links' },
+            {
+              name: 'webhooks',
+              description: 'Signed sales and refunds from shops and networks, stored exactly once',
+            },
             { name: 'links', description: 'Create and manage tracking links (Bearer ADMIN_API_KEY)' },
           ],
         },

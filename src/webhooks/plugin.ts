@@ -1,18 +1,41 @@
-import { Elysia } from 'elysia'
+import { Elysia, t } from 'elysia'
+import { Counter, type Registry } from 'prom-client'
+import { adminAuth } from '../auth/plugin.ts'
 import type { Config } from '../config.ts'
 import type { Store } from '../db/store.ts'
 import { HttpError } from '../shared/errors.ts'
 import type { Logger } from '../shared/logger.ts'
 import { receiveWebhook } from './intake.ts'
-import { WebhookAccepted, WebhookParams } from './model.ts'
+import {
+  SecretInput,
+  SecretKeyParams,
+  SecretParams,
+  SecretView,
+  WebhookAccepted,
+  WebhookParams,
+} from './model.ts'
+import { createSecret, deactivateSecret, listSecrets } from './secrets.ts'
 import { ADAPTERS } from './registry.ts'
 
-export const webhooksPlugin = (d: { store: Store; config: Config; log: Logger }) =>
-  new Elysia({ name: 'webhooks', prefix: '/webhooks' }).post(
+type Outcome = 'processed' | 'duplicate' | 'refused' | 'invalid' | 'unavailable'
+
+export const webhooksPlugin = (d: { store: Store; config: Config; log: Logger; registry: Registry }) => {
+  const deliveries = new Counter({
+    name: 'webhook_deliveries_total',
+    help: 'Webhook deliveries by source and outcome (refused = bad or missing signature)',
+    labelNames: ['source', 'outcome'] as const,
+    registers: [d.registry],
+  })
+  const count = (source: string, outcome: Outcome) =>
+    deliveries.inc({ source: ADAPTERS.has(source) ? source : 'unknown', outcome })
+  return new Elysia({ name: 'webhooks', prefix: '/webhooks' }).post(
     '/:source/:merchant',
     async ({ params, request, set }) => {
       const adapter = ADAPTERS.get(params.source)
-      if (!adapter) throw new HttpError(404, 'unknown_source', `no webhook source "${params.source}"`)
+      if (!adapter) {
+        count(params.source, 'invalid')
+        throw new HttpError(404, 'unknown_source', `no webhook source "${params.source}"`)
+      }
       // Signatures cover the exact bytes: the body is read raw, never parsed by the framework first.
       const rawBody = await request.text()
       try {
@@ -25,6 +48,7 @@ export const webhooksPlugin = (d: { store: Store; config: Config; log: Logger })
           headers: request.headers,
         })
         set.status = r.duplicate ? 202 : 200
+        count(params.source, r.duplicate ? 'duplicate' : 'processed')
         return {
           status: r.duplicate ? ('duplicate' as const) : ('processed' as const),
           eventId: r.eventId,
@@ -32,9 +56,11 @@ export const webhooksPlugin = (d: { store: Store; config: Config; log: Logger })
         }
       } catch (err) {
         if (err instanceof HttpError) {
+          count(params.source, err.status === 401 ? 'refused' : 'invalid')
           if (err.status === 401) d.log.warn({ source: params.source, reason: err.code }, 'webhook refused')
           throw err
         }
+        count(params.source, 'unavailable')
         // Nothing was committed (one transaction): the provider's retry will complete it.
         d.log.error({ err, source: params.source }, 'webhook not stored; asking the sender to retry')
         set.headers['retry-after'] = '30'
@@ -55,3 +81,41 @@ export const webhooksPlugin = (d: { store: Store; config: Config; log: Logger })
       response: { 200: WebhookAccepted, 202: WebhookAccepted },
     },
   )
+}
+
+/** Signing secrets per merchant and source (admin API until scoped keys land). Secrets are never listed. */
+export const webhookSecretsPlugin = (d: { store: Store; config: Config }) =>
+  new Elysia({ name: 'webhook-secrets', prefix: '/api/v1/merchants/:merchant/webhook-secrets' })
+    .use(adminAuth({ adminApiKey: d.config.secrets.adminApiKey }))
+    .get('/', ({ params }) => listSecrets(d.store, params.merchant), {
+      params: SecretParams,
+      response: { 200: t.Array(SecretView) },
+      detail: {
+        tags: ['webhooks'],
+        security: [{ bearer: [] }],
+        summary: 'List webhook secrets (without the secrets)',
+      },
+    })
+    .post(
+      '/',
+      async ({ params, body, set }) => {
+        const created = await createSecret(d.store, d.config.secrets.masterKey, params.merchant, body)
+        set.status = 201
+        return created
+      },
+      {
+        params: SecretParams,
+        body: SecretInput,
+        response: { 201: SecretView },
+        detail: {
+          tags: ['webhooks'],
+          security: [{ bearer: [] }],
+          summary: 'Add a webhook signing secret (two may be active for rotation; 409 beyond that)',
+        },
+      },
+    )
+    .post('/:keyId/deactivate', ({ params }) => deactivateSecret(d.store, params.merchant, params.keyId), {
+      params: SecretKeyParams,
+      response: { 200: SecretView },
+      detail: { tags: ['webhooks'], security: [{ bearer: [] }], summary: 'Stop accepting a secret' },
+    })
