@@ -5,6 +5,15 @@ import { get } from '../helpers/app.ts'
 import { createTestDb } from '../helpers/databases.ts'
 import { linksApi, seedLinkFixtures } from './fixtures.ts'
 
+// Seeded (mulberry32), so a failure replays exactly and the counts asserted below are stable.
+let seed = 20261122
+const rand = () => {
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
 const { store, url } = await createTestDb()
 const fx = await seedLinkFixtures(store.db)
 const { app, call } = linksApi(store, url)
@@ -96,8 +105,8 @@ describe('open-redirect and header-injection destinations are refused', () => {
     let accepted = 0
     for (let i = 0; i < 20_000; i++) {
       let s = i % 2 ? 'https://' : ''
-      const k = 1 + Math.floor(Math.random() * 8)
-      for (let j = 0; j < k; j++) s += parts[Math.floor(Math.random() * parts.length)]
+      const k = 1 + Math.floor(rand() * 8)
+      for (let j = 0; j < k; j++) s += parts[Math.floor(rand() * parts.length)]
       const r = validateDestination(s)
       if (!r.ok) continue
       accepted++
@@ -122,11 +131,11 @@ describe('slug fuzzing never yields a 500', () => {
     const chars = 'abcz09-_AZ ./\\%?#&é\u0000\n\t\'"<>'
     const statuses = new Map<number, number>()
     for (let i = 0; i < 400; i++) {
-      const len = Math.floor(Math.random() * 70)
+      const len = Math.floor(rand() * 70)
       let slug = ''
       // Every other slug draws only from the allowed characters, so plenty pass and get stored.
       const pool = i % 2 ? 'abcz09-_' : chars
-      for (let j = 0; j < len; j++) slug += pool[Math.floor(Math.random() * pool.length)]
+      for (let j = 0; j < len; j++) slug += pool[Math.floor(rand() * pool.length)]
       const r = await call('POST', '/', body({ slug }))
       statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1)
       expect(r.status).toBeLessThan(500)
