@@ -8,6 +8,7 @@ import { opsPlugin } from './ops/plugin.ts'
 import { redirectPlugin, redirectServeRoutes } from './redirect/plugin.ts'
 import { createRedirect, type Redirect } from './redirect/service.ts'
 import { errorBody, HttpError } from './shared/errors.ts'
+import { createWebhookIntake } from './webhooks/intake.ts'
 import { webhookSecretsPlugin, webhooksPlugin } from './webhooks/plugin.ts'
 import type { Logger } from './shared/logger.ts'
 
@@ -37,6 +38,7 @@ const statusOf = (s: unknown) => (typeof s === 'number' ? s : 200)
 /** Builds the whole HTTP surface; never listens, so tests and bench can drive it with app.handle(). */
 export function createApp(deps: AppDeps) {
   const { metrics } = deps
+  const intake = createWebhookIntake({ store: deps.store, config: deps.config })
   const started = new WeakMap<Request, number>()
   // Bun's own limit is the backstop for chunked bodies (it answers an empty 413); declared sizes get a JSON reason.
   // reusePort off: a second host started on a taken port must fail, not silently share it.
@@ -91,10 +93,8 @@ export function createApp(deps: AppDeps) {
     .use(opsPlugin({ store: deps.store, metrics }))
     .use(redirectPlugin(deps.redirect))
     .use(linksPlugin({ store: deps.store, config: deps.config }))
-    .use(
-      webhooksPlugin({ store: deps.store, config: deps.config, log: deps.log, registry: metrics.registry }),
-    )
-    .use(webhookSecretsPlugin({ store: deps.store, config: deps.config }))
+    .use(webhooksPlugin({ intake, log: deps.log, registry: metrics.registry }))
+    .use(webhookSecretsPlugin({ store: deps.store, config: deps.config, intake }))
 }
 
 export type App = ReturnType<typeof createApp>

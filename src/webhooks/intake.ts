@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { and, eq, sql } from 'drizzle-orm'
+import { LRUCache } from 'lru-cache'
 import type { Config } from '../config.ts'
 import { conversions, merchants, webhookEvents } from '../db/schema/index.ts'
 import type { Db, Store } from '../db/store.ts'
@@ -18,64 +19,108 @@ export interface IntakeResult {
 // Headers that authenticate the caller are never stored; the rest are kept for audits and replays.
 const SECRET_HEADERS = new Set(['authorization', 'cookie', 'refersion-secret-key', 'proxy-authorization'])
 
+// Deactivating a secret takes effect within this long on every host; merchants are looked up by slug once a minute.
+const SECRET_TTL_MS = 5_000
+const MERCHANT_TTL_MS = 60_000
+
+export interface WebhookIntake {
+  receive(input: {
+    adapter: SourceAdapter
+    merchantSlug: string
+    rawBody: string
+    headers: Headers
+  }): Promise<IntakeResult>
+  /** This host stops using cached secrets at once (other hosts within SECRET_TTL_MS). */
+  forgetSecrets(): void
+}
+
 /**
  * Verify → normalize → store, exactly once. The delivery and its conversions commit in one transaction; a
  * repeated delivery (same provider event id) and a second topic for the same order both find what the first
  * stored, so retries, duplicates and races change nothing.
  */
-export async function receiveWebhook(d: {
-  store: Store
-  config: Config
-  adapter: SourceAdapter
-  merchantSlug: string
-  rawBody: string
-  headers: Headers
-}): Promise<IntakeResult> {
-  const [merchant] = await d.store.db
-    .select({ id: merchants.id })
-    .from(merchants)
-    .where(eq(merchants.slug, d.merchantSlug))
-  if (!merchant) throw new HttpError(404, 'unknown_merchant', `no merchant "${d.merchantSlug}"`)
-  const secrets = await activeSecrets(d.store, d.config.secrets.masterKey, merchant.id, d.adapter.source)
-  if (secrets.length === 0)
-    throw new HttpError(401, 'no_secret_configured', `no active ${d.adapter.source} secret for this merchant`)
-  const verified = d.adapter.verify({ rawBody: d.rawBody, headers: d.headers, secrets, now: Date.now() })
-  if (!verified.ok) throw new HttpError(401, verified.reason, verified.message)
-  const normalized = d.adapter.normalize({
-    rawBody: d.rawBody,
-    headers: d.headers,
-    clickIdParam: d.config.links.clickIdParam,
-  })
-  if (!normalized.ok)
-    throw new HttpError(normalized.status, normalized.code, normalized.message, normalized.fields)
-  const events = normalized.events
-  // An event type we do not bill has no id of its own in some payloads: its bytes identify the delivery.
-  const externalId =
-    events[0]?.externalEventId ?? `sha256:${createHash('sha256').update(d.rawBody).digest('hex')}`
-  return d.store.db.transaction(async (tx) => {
-    const [event] = await tx
-      .insert(webhookEvents)
-      .values({
-        source: d.adapter.source,
-        externalId,
-        merchantId: merchant.id,
-        headers: storableHeaders(d.headers),
-        rawBody: d.rawBody,
-        signatureValid: true,
-        status: events.length ? 'processed' : 'ignored',
-        attempts: 1,
-        processedAt: new Date(),
+export function createWebhookIntake(d: { store: Store; config: Config }): WebhookIntake {
+  const merchantIds = new LRUCache<string, string>({ max: 10_000, ttl: MERCHANT_TTL_MS })
+  const secretsByKey = new LRUCache<string, string[]>({ max: 10_000, ttl: SECRET_TTL_MS })
+
+  const merchantId = async (slug: string) => {
+    const cached = merchantIds.get(slug)
+    if (cached) return cached
+    const [m] = await d.store.db.select({ id: merchants.id }).from(merchants).where(eq(merchants.slug, slug))
+    if (!m) throw new HttpError(404, 'unknown_merchant', `no merchant "${slug}"`)
+    merchantIds.set(slug, m.id)
+    return m.id
+  }
+
+  const secretsFor = async (merchant: string, source: SourceAdapter['source']) => {
+    const key = `${merchant}:${source}`
+    let secrets = secretsByKey.get(key)
+    if (!secrets) {
+      secrets = await activeSecrets(d.store, d.config.secrets.masterKey, merchant, source)
+      secretsByKey.set(key, secrets)
+    }
+    return secrets
+  }
+
+  return {
+    forgetSecrets: () => secretsByKey.clear(),
+    async receive({ adapter, merchantSlug, rawBody, headers }) {
+      const merchant = await merchantId(merchantSlug)
+      const secrets = await secretsFor(merchant, adapter.source)
+      if (secrets.length === 0)
+        throw new HttpError(
+          401,
+          'no_secret_configured',
+          `no active ${adapter.source} secret for this merchant`,
+        )
+      const verified = adapter.verify({ rawBody, headers, secrets, now: Date.now() })
+      if (!verified.ok) throw new HttpError(401, verified.reason, verified.message)
+      const normalized = adapter.normalize({ rawBody, headers, clickIdParam: d.config.links.clickIdParam })
+      if (!normalized.ok)
+        throw new HttpError(normalized.status, normalized.code, normalized.message, normalized.fields)
+      const events = normalized.events
+      // An event type we do not bill has no id of its own in some payloads: its bytes identify the delivery.
+      const externalId =
+        events[0]?.externalEventId ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`
+      // Retries are the common repeat: answer them from one read, without opening a transaction.
+      const seen = await duplicateOf(d.store.db, adapter.source, merchant, externalId)
+      if (seen) return seen
+      return d.store.db.transaction(async (tx) => {
+        const [event] = await tx
+          .insert(webhookEvents)
+          .values({
+            source: adapter.source,
+            externalId,
+            merchantId: merchant,
+            headers: storableHeaders(headers),
+            rawBody,
+            signatureValid: true,
+            status: events.length ? 'processed' : 'ignored',
+            attempts: 1,
+            processedAt: new Date(),
+          })
+          .onConflictDoNothing()
+          .returning({ id: webhookEvents.id })
+        if (!event) {
+          const raced = await duplicateOf(tx, adapter.source, merchant, externalId)
+          if (!raced) throw new Error('duplicate delivery vanished')
+          return raced
+        }
+        const conversionIds: string[] = []
+        for (const e of events)
+          conversionIds.push(await storeConversion(tx, { config: d.config, adapter }, merchant, event.id, e))
+        return { duplicate: false, eventId: event.id, conversionIds }
       })
-      .onConflictDoNothing()
-      .returning({ id: webhookEvents.id })
-    if (!event) return duplicateOf(tx, d.adapter.source, merchant.id, externalId)
-    const conversionIds: string[] = []
-    for (const e of events) conversionIds.push(await storeConversion(tx, d, merchant.id, event.id, e))
-    return { duplicate: false, eventId: event.id, conversionIds }
-  })
+    },
+  }
 }
 
-async function duplicateOf(tx: Db, source: SourceAdapter['source'], merchantId: string, externalId: string) {
+async function duplicateOf(
+  tx: Db,
+  source: SourceAdapter['source'],
+  merchantId: string,
+  externalId: string,
+): Promise<IntakeResult | undefined> {
   const [first] = await tx
     .select({ id: webhookEvents.id })
     .from(webhookEvents)
@@ -86,7 +131,7 @@ async function duplicateOf(tx: Db, source: SourceAdapter['source'], merchantId: 
         eq(webhookEvents.externalId, externalId),
       ),
     )
-  if (!first) throw new Error('duplicate delivery vanished')
+  if (!first) return undefined
   const rows = await tx
     .select({ id: conversions.id })
     .from(conversions)

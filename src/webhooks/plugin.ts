@@ -5,7 +5,7 @@ import type { Config } from '../config.ts'
 import type { Store } from '../db/store.ts'
 import { HttpError } from '../shared/errors.ts'
 import type { Logger } from '../shared/logger.ts'
-import { receiveWebhook } from './intake.ts'
+import type { WebhookIntake } from './intake.ts'
 import {
   SecretInput,
   SecretKeyParams,
@@ -19,13 +19,14 @@ import { ADAPTERS } from './registry.ts'
 
 type Outcome = 'processed' | 'duplicate' | 'refused' | 'invalid' | 'unavailable'
 
-export const webhooksPlugin = (d: { store: Store; config: Config; log: Logger; registry: Registry }) => {
+export const webhooksPlugin = (d: { intake: WebhookIntake; log: Logger; registry: Registry }) => {
   const deliveries = new Counter({
     name: 'webhook_deliveries_total',
     help: 'Webhook deliveries by source and outcome (refused = bad or missing signature)',
     labelNames: ['source', 'outcome'] as const,
     registers: [d.registry],
   })
+  const { intake } = d
   const count = (source: string, outcome: Outcome) =>
     deliveries.inc({ source: ADAPTERS.has(source) ? source : 'unknown', outcome })
   return new Elysia({ name: 'webhooks', prefix: '/webhooks' }).post(
@@ -39,9 +40,7 @@ export const webhooksPlugin = (d: { store: Store; config: Config; log: Logger; r
       // Signatures cover the exact bytes: the body is read raw, never parsed by the framework first.
       const rawBody = await request.text()
       try {
-        const r = await receiveWebhook({
-          store: d.store,
-          config: d.config,
+        const r = await intake.receive({
           adapter,
           merchantSlug: params.merchant,
           rawBody,
@@ -84,7 +83,7 @@ export const webhooksPlugin = (d: { store: Store; config: Config; log: Logger; r
 }
 
 /** Signing secrets per merchant and source (admin API until scoped keys land). Secrets are never listed. */
-export const webhookSecretsPlugin = (d: { store: Store; config: Config }) =>
+export const webhookSecretsPlugin = (d: { store: Store; config: Config; intake: WebhookIntake }) =>
   new Elysia({ name: 'webhook-secrets', prefix: '/api/v1/merchants/:merchant/webhook-secrets' })
     .use(adminAuth({ adminApiKey: d.config.secrets.adminApiKey }))
     .get('/', ({ params }) => listSecrets(d.store, params.merchant), {
@@ -100,6 +99,7 @@ export const webhookSecretsPlugin = (d: { store: Store; config: Config }) =>
       '/',
       async ({ params, body, set }) => {
         const created = await createSecret(d.store, d.config.secrets.masterKey, params.merchant, body)
+        d.intake.forgetSecrets()
         set.status = 201
         return created
       },
@@ -114,8 +114,16 @@ export const webhookSecretsPlugin = (d: { store: Store; config: Config }) =>
         },
       },
     )
-    .post('/:keyId/deactivate', ({ params }) => deactivateSecret(d.store, params.merchant, params.keyId), {
-      params: SecretKeyParams,
-      response: { 200: SecretView },
-      detail: { tags: ['webhooks'], security: [{ bearer: [] }], summary: 'Stop accepting a secret' },
-    })
+    .post(
+      '/:keyId/deactivate',
+      async ({ params }) => {
+        const retired = await deactivateSecret(d.store, params.merchant, params.keyId)
+        d.intake.forgetSecrets()
+        return retired
+      },
+      {
+        params: SecretKeyParams,
+        response: { 200: SecretView },
+        detail: { tags: ['webhooks'], security: [{ bearer: [] }], summary: 'Stop accepting a secret' },
+      },
+    )

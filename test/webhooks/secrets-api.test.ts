@@ -77,7 +77,7 @@ describe('webhook secrets API and rotation', () => {
     ['unknown source', { source: 'paypal' }, 400],
     ['secret too short', { source: 'shopify', secret: 'short' }, 400],
   ])('%s → %d', async (_l, body, status) => {
-    const headers = _l === 'no key' ? { authorization: '' } : {}
+    const headers: Record<string, string> = _l === 'no key' ? { authorization: '' } : {}
     const res = await api('/', { method: 'POST', body: JSON.stringify(body), headers })
     expect(res.status).toBe(status)
   })

@@ -1,0 +1,500 @@
+// Throughput benchmark of the webhook intake (POST /webhooks/shopify/:merchant), from outside the binary.
+// Usage: bun bench/webhooks.ts [--quick] [--n N] [--dups N] [--concurrency N] … (--help)
+//
+// A fresh database skinstack_bench_<pid> is migrated and seeded (demo merchant 'glow-labs') by the binary,
+// a Shopify secret is sealed into it with the MASTER_KEY the binary gets, and the binary serves pinned to
+// core 0. A load-generator process (bench/lib/webhooks-load.ts) pinned to core 1 then (1) sends N distinct
+// signed orders/paid deliveries (all must answer 200), (2) replays some of them byte for byte (all must
+// answer 202). Finally conversions and webhook_events must each hold exactly N rows. Prints a table, writes
+// bench/results/webhooks.json, exits 1 when an enforced target is missed (--no-assert: 0), 2 on bad usage.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, release, tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import postgres from 'postgres'
+import { openPostgres } from '../src/db/postgres.ts'
+import { addSecret } from '../src/webhooks/secrets.ts'
+import { binaryInfo, ensureBinary } from './lib/binary.ts'
+import { createBenchDb, dropBenchDb, migrateWithBinary } from './lib/db.ts'
+import {
+  choosePinning,
+  freePort,
+  machineBusy,
+  pinned,
+  readProc,
+  spawnTracked,
+  stopAll,
+  stopProcess,
+  track,
+  waitHttp,
+} from './lib/procs.ts'
+import type { LoadArgs, LoadResult } from './lib/webhooks-load.ts'
+
+const USAGE = `Usage: bun bench/webhooks.ts [options]      (or: bun run bench:webhooks [options])
+
+Throughput of signed Shopify webhooks through the compiled binary: distinct deliveries, then duplicates.
+
+  --n N              distinct deliveries (default 20000; --quick 2000)
+  --dups N           already-delivered ones replayed as duplicates (default 5000; --quick 500)
+  --concurrency N    requests in flight from the load generator (default 32)
+  --dup-concurrency N  concurrency of the duplicate phase (default: --concurrency)
+  --pool N             DATABASE_POOL_SIZE of the binary (default: the binary's own default)
+  --quick            small run, a smoke test: only the correctness targets are enforced
+  --build            rebuild dist/skinstack first (it is built anyway when missing)
+  --bin PATH         bench this binary instead of dist/skinstack
+  --no-assert        report missed targets but exit 0
+  --keep-db          do not drop the bench database at the end
+  --out PATH         results file (default bench/results/webhooks.json)
+  --help
+
+Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), an admin
+connection used to create and drop the database skinstack_bench_<pid>.`
+
+class UsageError extends Error {}
+
+interface Params {
+  n: number
+  dups: number
+  concurrency: number
+  dupConcurrency: number | null
+  pool: number | null
+  quick: boolean
+  build: boolean
+  bin: string | null
+  assert: boolean
+  keepDb: boolean
+  out: string
+  databaseUrl: string
+}
+
+function parseArgs(argv: readonly string[]): Params | 'help' {
+  const quick = argv.includes('--quick')
+  const p: Params = {
+    n: quick ? 2_000 : 20_000,
+    dups: quick ? 500 : 5_000,
+    concurrency: 32,
+    dupConcurrency: null,
+    pool: null,
+    quick,
+    build: false,
+    bin: null,
+    assert: true,
+    keepDb: false,
+    out: 'bench/results/webhooks.json',
+    databaseUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+  }
+  const int = (flag: string, v: string | undefined) => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected an integer ≥ 1, got "${v}"`)
+    return n
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string
+    const eq = a.indexOf('=')
+    const flag = eq > 0 ? a.slice(0, eq) : a
+    const value = () => (eq > 0 ? a.slice(eq + 1) : argv[++i])
+    switch (flag) {
+      case '--help':
+      case '-h':
+        return 'help'
+      case '--quick':
+        break
+      case '--n':
+        p.n = int(flag, value())
+        break
+      case '--dups':
+        p.dups = int(flag, value())
+        break
+      case '--concurrency':
+        p.concurrency = int(flag, value())
+        break
+      case '--dup-concurrency':
+        p.dupConcurrency = int(flag, value())
+        break
+      case '--pool':
+        p.pool = int(flag, value())
+        break
+      case '--build':
+        p.build = true
+        break
+      case '--bin':
+        p.bin = value() ?? null
+        if (!p.bin) throw new UsageError('--bin: missing value')
+        break
+      case '--no-assert':
+        p.assert = false
+        break
+      case '--keep-db':
+        p.keepDb = true
+        break
+      case '--out':
+        p.out = value() ?? ''
+        if (!p.out) throw new UsageError('--out: missing value')
+        break
+      default:
+        throw new UsageError(`unknown option "${a}"`)
+    }
+  }
+  if (p.dups > p.n) throw new UsageError(`--dups (${p.dups}) cannot exceed --n (${p.n})`)
+  return p
+}
+
+const root = resolve(import.meta.dir, '..')
+const dbName = `skinstack_bench_${process.pid}`
+const tmp = mkdtempSync(join(tmpdir(), 'skinstack-bench-webhooks-'))
+const warnings: string[] = []
+const warn = (msg: string) => (warnings.push(msg), console.error(`warning: ${msg}`))
+const log = (msg: string) => console.error(`· ${msg}`)
+let dbCreated = false
+let params: Params | undefined
+
+// Fixed, documented bench keys (this database is thrown away): the same MASTER_KEY seals the secret here
+// and opens it in the binary.
+const MASTER_KEY = '33'.repeat(32)
+const CLICK_KID = 'b1'
+const CLICK_KEY = '11'.repeat(32)
+const SHOPIFY_SECRET = 'shpss_bench_secret_0123456789abcdef'
+
+let cleaning: Promise<void> | undefined
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await stopAll()
+    if (dbCreated && params && !params.keepDb)
+      await dropBenchDb(params.databaseUrl, dbName).catch((e: Error) =>
+        console.error(`could not drop ${dbName}: ${e.message}`),
+      )
+    if (dbCreated && params?.keepDb) console.error(`kept database ${dbName}`)
+    rmSync(tmp, { recursive: true, force: true })
+  })()
+  return cleaning
+}
+
+let interrupted = false
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.on(sig, () => {
+    interrupted = true
+    console.error(`\n${sig}: stopping the server and dropping ${dbName}…`)
+    void cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143))
+  })
+
+async function runCli(bin: string, args: string[], env: Record<string, string>): Promise<void> {
+  const proc = track(Bun.spawn([bin, ...args], { cwd: tmp, env, stdout: 'pipe', stderr: 'pipe' }))
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ])
+  if (code !== 0) throw new Error(`${bin} ${args.join(' ')} exited ${code}:\n${out}${err}`)
+}
+
+async function load(args: LoadArgs, cpu: number | null): Promise<LoadResult> {
+  const script = join(import.meta.dir, 'lib', 'webhooks-load.ts')
+  const proc = track(
+    Bun.spawn(pinned(cpu, [process.execPath, script, JSON.stringify(args)]), {
+      cwd: root,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    }),
+  )
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ])
+  const line = out.trim().split('\n').pop() ?? ''
+  if (code !== 0 || !line.startsWith('{')) throw new Error(`load generator exited ${code}:\n${out}${err}`)
+  return JSON.parse(line) as LoadResult
+}
+
+interface Target {
+  name: string
+  target: string
+  actual: string
+  pass: boolean
+  enforced: boolean
+}
+
+async function main(p: Params): Promise<number> {
+  const cpuCount = cpus().length
+  const busyAtStart = await machineBusy()
+  if (busyAtStart > 0.2)
+    warn(`${Math.round(busyAtStart * 100)}% of the CPUs were busy before the bench started`)
+  const pin = choosePinning(cpuCount)
+  if (!pin) warn('not pinned (no taskset or one CPU): server and load generator share cores')
+  const bin = p.bin ? resolve(p.bin) : join(root, 'dist', 'skinstack')
+  if (!p.bin) ensureBinary(root, bin, p.build)
+  const binary = binaryInfo(bin)
+
+  const dbUrl = (await createBenchDb(p.databaseUrl, dbName)).url
+  dbCreated = true
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    DATABASE_URL: dbUrl,
+    CLICK_ID_KEYS: `${CLICK_KID}:${CLICK_KEY}`,
+    IP_HASH_SALT: '22'.repeat(16),
+    MASTER_KEY,
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    DATA_DIR: join(tmp, 'data'),
+    ...(p.pool ? { DATABASE_POOL_SIZE: String(p.pool) } : {}),
+  }
+  const migrateMs = await migrateWithBinary(bin, env, tmp)
+  await runCli(bin, ['seed'], env)
+
+  // The merchant's Shopify secret, sealed with the binary's MASTER_KEY, as the tests do.
+  const store = openPostgres({ url: dbUrl, poolSize: 1 })
+  try {
+    const [m] = await store.query<{ id: string }>(`select id from merchants where slug = 'glow-labs'`)
+    if (!m) throw new Error("`skinstack seed` did not create the merchant 'glow-labs'")
+    await addSecret(store, Buffer.from(MASTER_KEY, 'hex'), {
+      merchantId: m.id,
+      source: 'shopify',
+      keyId: 'bench',
+      secret: SHOPIFY_SECRET,
+      slot: 1,
+    })
+  } finally {
+    await store.close()
+  }
+  log(`${binary.version}; database ${dbName}: migrated in ${migrateMs} ms, seeded, shopify secret added`)
+
+  const port = await freePort()
+  const server = spawnTracked(pinned(pin?.server, [bin, 'serve', '--no-migrate']), {
+    cwd: tmp,
+    env: { ...env, PORT: String(port) },
+    log: join(tmp, 'server.log'),
+  })
+  const base = `http://127.0.0.1:${port}`
+  await waitHttp(`${base}/healthz`, server)
+  const atStart = await readProc(server.pid)
+  log(`serving on ${base} (pid ${server.pid}, cpus ${atStart.cpusAllowed}), RSS ${atStart.rssMiB} MiB`)
+
+  const common = {
+    url: `${base}/webhooks/shopify/glow-labs`,
+    secret: SHOPIFY_SECRET,
+    runId: `${process.pid}`,
+    concurrency: p.concurrency,
+    clickKid: CLICK_KID,
+    clickKeyHex: CLICK_KEY,
+    clickAtMs: Date.now() - 60_000,
+    serverPid: server.pid,
+  }
+  log(`distinct: ${p.n} deliveries, concurrency ${p.concurrency}…`)
+  const distinct = await load({ ...common, first: 0, count: p.n }, pin?.load ?? null)
+  log(`duplicates: ${p.dups} replays, concurrency ${p.dupConcurrency ?? p.concurrency}…`)
+  const duplicates = await load(
+    { ...common, first: 0, count: p.dups, concurrency: p.dupConcurrency ?? p.concurrency },
+    pin?.load ?? null,
+  )
+  const atEnd = await readProc(server.pid)
+  const shutdown = await stopProcess(server, 'SIGTERM', 10_000)
+  if (shutdown.code !== 0) warn(`the binary exited ${shutdown.code ?? shutdown.signal} on SIGTERM`)
+
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} })
+  let db: { conversions: number; events: number; attributed: number; eventsDistinctIds: number }
+  try {
+    const [row] = await sql<{ c: number; e: number; a: number; d: number }[]>`
+      select (select count(*)::int from conversions) as c,
+             (select count(*)::int from webhook_events) as e,
+             (select count(*)::int from conversions where click_id is not null) as a,
+             (select count(distinct external_id)::int from webhook_events) as d`
+    db = {
+      conversions: row?.c ?? -1,
+      events: row?.e ?? -1,
+      attributed: row?.a ?? -1,
+      eventsDistinctIds: row?.d ?? -1,
+    }
+  } finally {
+    await sql.end()
+  }
+
+  for (const [name, r] of [
+    ['distinct', distinct],
+    ['duplicates', duplicates],
+  ] as const)
+    if (r.samples.length) warn(`${name}: unexpected answers, e.g. ${r.samples.join(' | ')}`)
+  if (db.attributed !== db.conversions)
+    warn(`${db.conversions - db.attributed} conversions carry no verified click id`)
+
+  const perf = !p.quick
+  const ok200 = distinct.statuses['200'] ?? 0
+  const ok202 = duplicates.statuses['202'] ?? 0
+  const fmt = (s: Record<string, number>) =>
+    Object.entries(s)
+      .map(([k, v]) => `${k}×${v}`)
+      .join(' ')
+  const targets: Target[] = [
+    {
+      name: 'distinct throughput',
+      target: '≥ 1000 deliveries/s',
+      actual: `${distinct.rps}/s`,
+      pass: distinct.rps >= 1000,
+      enforced: perf,
+    },
+    {
+      name: 'duplicate (202) p99',
+      target: '≤ 5 ms',
+      actual: `${duplicates.p99Ms} ms`,
+      pass: duplicates.p99Ms <= 5,
+      enforced: perf,
+    },
+    {
+      name: 'distinct all 200',
+      target: `${p.n}`,
+      actual: fmt(distinct.statuses),
+      pass: ok200 === p.n,
+      enforced: true,
+    },
+    {
+      name: 'duplicates all 202',
+      target: `${p.dups}`,
+      actual: fmt(duplicates.statuses),
+      pass: ok202 === p.dups,
+      enforced: true,
+    },
+    {
+      name: 'exactly once: conversions',
+      target: `= ${p.n}`,
+      actual: `${db.conversions}`,
+      pass: db.conversions === p.n,
+      enforced: true,
+    },
+    {
+      name: 'exactly once: webhook_events',
+      target: `= ${p.n}`,
+      actual: `${db.events}`,
+      pass: db.events === p.n && db.eventsDistinctIds === p.n,
+      enforced: true,
+    },
+  ]
+
+  const table: string[][] = [
+    [
+      'phase',
+      'n',
+      'req/s',
+      'p50 ms',
+      'p90 ms',
+      'p99 ms',
+      'p99.9 ms',
+      'max ms',
+      'statuses',
+      'srv cpu',
+      'load cpu',
+      'all cpus',
+    ],
+    ...(
+      [
+        ['distinct', distinct],
+        ['duplicates', duplicates],
+      ] as const
+    ).map(([name, r]) => [
+      name,
+      String(r.n),
+      String(r.rps),
+      r.p50Ms.toFixed(2),
+      r.p90Ms.toFixed(2),
+      r.p99Ms.toFixed(2),
+      r.p999Ms.toFixed(2),
+      r.maxMs.toFixed(2),
+      fmt(r.statuses),
+      r.serverCpuPct === null ? '?' : `${r.serverCpuPct}%`,
+      `${r.loadCpuPct}%`,
+      r.machineBusyPct === null ? '?' : `${r.machineBusyPct}%`,
+    ]),
+  ]
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)))
+  console.log()
+  for (const r of table)
+    console.log(
+      r.map((v, c) => (c === 0 || c === 8 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  '),
+    )
+  console.log(
+    `\ndb: conversions ${db.conversions} (${db.attributed} with a verified click id), webhook_events ${db.events}` +
+      `\nskinstack RSS MiB: ${atStart.rssMiB} at start, ${atEnd.rssMiB} at the end (peak ${atEnd.hwmMiB}); ` +
+      `SIGTERM → exit ${shutdown.code ?? shutdown.signal} in ${shutdown.ms} ms\n`,
+  )
+  for (const t of targets)
+    console.log(
+      `${t.pass ? 'PASS' : t.enforced ? 'FAIL' : 'miss'}  ${t.name.padEnd(30)} target ${t.target.padEnd(22)} actual ${t.actual}${t.enforced ? '' : '  (not enforced in --quick)'}`,
+    )
+
+  const phase = (r: LoadResult) => ({
+    n: r.n,
+    rps: r.rps,
+    wallMs: r.wallMs,
+    p50Ms: r.p50Ms,
+    p90Ms: r.p90Ms,
+    p99Ms: r.p99Ms,
+    p999Ms: r.p999Ms,
+    maxMs: r.maxMs,
+    statuses: r.statuses,
+    serverCpuPct: r.serverCpuPct,
+    loadCpuPct: r.loadCpuPct,
+    machineBusyPct: r.machineBusyPct,
+    loadCpusAllowed: r.loadCpusAllowed,
+    buildMs: r.buildMs,
+  })
+  const out = resolve(root, p.out)
+  mkdirSync(dirname(out), { recursive: true })
+  writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        machine: {
+          cpus: cpuCount,
+          cpuModel: cpus()[0]?.model ?? '?',
+          kernel: release(),
+          bunVersion: Bun.version,
+          busyAtStart,
+          pinning: pin && { server: pin.server, load: pin.load, serverCpusAllowed: atStart.cpusAllowed },
+        },
+        params: {
+          ...p,
+          databaseUrl: undefined,
+          database: dbName,
+          binary,
+          migrateMs,
+          source: 'shopify',
+          topic: 'orders/paid',
+          merchant: 'glow-labs',
+        },
+        distinct: phase(distinct),
+        duplicates: phase(duplicates),
+        db,
+        rss: { startMiB: atStart.rssMiB, endMiB: atEnd.rssMiB, peakMiB: atEnd.hwmMiB },
+        shutdown,
+        targets,
+        warnings,
+        pass: targets.every((t) => t.pass || !t.enforced),
+      },
+      null,
+      2,
+    )}\n`,
+  )
+  console.log(`\nresults: ${out}`)
+  const failed = targets.filter((t) => !t.pass && t.enforced)
+  if (failed.length) console.log(`${failed.length} target(s) missed: ${failed.map((t) => t.name).join('; ')}`)
+  return failed.length && p.assert ? 1 : 0
+}
+
+let code = 1
+try {
+  const parsed = parseArgs(Bun.argv.slice(2))
+  if (parsed === 'help') {
+    console.log(USAGE)
+    code = 0
+  } else {
+    params = parsed
+    code = await main(parsed)
+  }
+} catch (err) {
+  const usage = err instanceof UsageError
+  if (usage) console.error(`bench: ${(err as Error).message}\n\n${USAGE}`)
+  else if (!interrupted)
+    console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+  code = usage ? 2 : 1
+} finally {
+  await cleanup()
+}
+process.exit(code)
