@@ -66,6 +66,8 @@ export type NormalizeResult =
 
 export interface SourceAdapter {
   readonly source: WebhookSourceName
+  /** The intake refuses (401) an event whose click id our keys do not verify (postbacks: a token is weak). */
+  readonly requiresVerifiedClickId?: boolean
   /**
    * Checks the signature over the exact raw body, in constant time, against each active secret (two may
    * be active during rotation). `now` is Unix ms, for timestamped schemes (tolerance 300 s).

@@ -79,6 +79,14 @@ export function createWebhookIntake(d: { store: Store; config: Config }): Webhoo
       if (!normalized.ok)
         throw new HttpError(normalized.status, normalized.code, normalized.message, normalized.fields)
       const events = normalized.events
+      if (adapter.requiresVerifiedClickId)
+        for (const e of events)
+          if (!e.clickId || !verifyClickId(e.clickId, d.config.secrets.clickIdKeys).ok)
+            throw new HttpError(
+              401,
+              'invalid_click_id',
+              'the click id is missing or does not carry our signature',
+            )
       // An event type we do not bill has no id of its own in some payloads: its bytes identify the delivery.
       const externalId =
         events[0]?.externalEventId ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`

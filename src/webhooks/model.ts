@@ -1,9 +1,11 @@
 import { t } from 'elysia'
 
 export const WebhookParams = t.Object({
-  source: t.String({ description: 'shopify | stripe | refersion | impact | s2s' }),
+  source: t.String({ description: 'shopify | stripe | refersion | impact | s2s | postback' }),
   merchant: t.String({ description: 'The merchant slug the endpoint was issued for' }),
 })
+
+export const PostbackParams = t.Object({ merchant: t.String() })
 
 export const WebhookAccepted = t.Object({
   status: t.Union([t.Literal('processed'), t.Literal('duplicate')]),
@@ -11,7 +13,7 @@ export const WebhookAccepted = t.Object({
   conversionIds: t.Array(t.String()),
 })
 
-const SOURCES = ['shopify', 'stripe', 'refersion', 'impact', 's2s'] as const
+const SOURCES = ['shopify', 'stripe', 'refersion', 'impact', 's2s', 'postback'] as const
 
 export const SecretParams = t.Object({ merchant: t.String() })
 export const SecretKeyParams = t.Object({ merchant: t.String(), keyId: t.String() })

@@ -7,6 +7,7 @@ import { HttpError } from '../shared/errors.ts'
 import type { Logger } from '../shared/logger.ts'
 import type { WebhookIntake } from './intake.ts'
 import {
+  PostbackParams,
   SecretInput,
   SecretKeyParams,
   SecretParams,
@@ -19,6 +20,18 @@ import { ADAPTERS } from './registry.ts'
 
 type Outcome = 'processed' | 'duplicate' | 'refused' | 'invalid' | 'unavailable'
 
+interface PostbackContext {
+  params: { merchant: string }
+  request: Request
+  set: { status?: number | string; headers: Record<string, string | number> }
+}
+
+const POSTBACK_SUMMARY = 'Receive a network postback (sale) carrying our click id'
+const POSTBACK_DESCRIPTION =
+  'Parameters (query for GET, form body for POST): click_id (our signed click id, required and verified), ' +
+  'order_id, amount (decimal string), currency, token (the merchant postback secret), optional sub_id, coupon, ' +
+  'occurred_at (ISO 8601), test. 200 first time, 202 repeat, 401 bad token or click id, 422 missing fields.'
+
 export const webhooksPlugin = (d: { intake: WebhookIntake; log: Logger; registry: Registry }) => {
   const deliveries = new Counter({
     name: 'webhook_deliveries_total',
@@ -29,57 +42,81 @@ export const webhooksPlugin = (d: { intake: WebhookIntake; log: Logger; registry
   const { intake } = d
   const count = (source: string, outcome: Outcome) =>
     deliveries.inc({ source: ADAPTERS.has(source) ? source : 'unknown', outcome })
-  return new Elysia({ name: 'webhooks', prefix: '/webhooks' }).post(
-    '/:source/:merchant',
-    async ({ params, request, set }) => {
-      const adapter = ADAPTERS.get(params.source)
-      if (!adapter) {
-        count(params.source, 'invalid')
-        throw new HttpError(404, 'unknown_source', `no webhook source "${params.source}"`)
+  /** Shared by every receiver: status by outcome, 503 + Retry-After when nothing could be stored. */
+  const receive = async (
+    source: string,
+    merchantSlug: string,
+    rawBody: string,
+    headers: Headers,
+    set: { status?: number | string; headers: Record<string, string | number> },
+  ) => {
+    const adapter = ADAPTERS.get(source)
+    if (!adapter) {
+      count(source, 'invalid')
+      throw new HttpError(404, 'unknown_source', `no webhook source "${source}"`)
+    }
+    try {
+      const r = await intake.receive({ adapter, merchantSlug, rawBody, headers })
+      set.status = r.duplicate ? 202 : 200
+      count(source, r.duplicate ? 'duplicate' : 'processed')
+      return {
+        status: r.duplicate ? ('duplicate' as const) : ('processed' as const),
+        eventId: r.eventId,
+        conversionIds: r.conversionIds,
       }
-      // Signatures cover the exact bytes: the body is read raw, never parsed by the framework first.
-      const rawBody = await request.text()
-      try {
-        const r = await intake.receive({
-          adapter,
-          merchantSlug: params.merchant,
-          rawBody,
-          headers: request.headers,
-        })
-        set.status = r.duplicate ? 202 : 200
-        count(params.source, r.duplicate ? 'duplicate' : 'processed')
-        return {
-          status: r.duplicate ? ('duplicate' as const) : ('processed' as const),
-          eventId: r.eventId,
-          conversionIds: r.conversionIds,
-        }
-      } catch (err) {
-        if (err instanceof HttpError) {
-          count(params.source, err.status === 401 ? 'refused' : 'invalid')
-          if (err.status === 401) d.log.warn({ source: params.source, reason: err.code }, 'webhook refused')
-          throw err
-        }
-        count(params.source, 'unavailable')
-        // Nothing was committed (one transaction): the provider's retry will complete it.
-        d.log.error({ err, source: params.source }, 'webhook not stored; asking the sender to retry')
-        set.headers['retry-after'] = '30'
-        throw new HttpError(503, 'unavailable', 'could not store the event; retry later')
+    } catch (err) {
+      if (err instanceof HttpError) {
+        count(source, err.status === 401 ? 'refused' : 'invalid')
+        if (err.status === 401) d.log.warn({ source, reason: err.code }, 'webhook refused')
+        throw err
       }
-    },
-    {
+      count(source, 'unavailable')
+      // Nothing was committed (one transaction): the provider's retry will complete it.
+      d.log.error({ err, source }, 'webhook not stored; asking the sender to retry')
+      set.headers['retry-after'] = '30'
+      throw new HttpError(503, 'unavailable', 'could not store the event; retry later')
+    }
+  }
+
+  // The postback's parameters are its signed content: GET carries them in the query, POST in a form body.
+  const postback = async ({ params, request, set }: PostbackContext) => {
+    const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : ''
+    const body = request.method === 'POST' ? await request.text() : ''
+    return receive('postback', params.merchant, body || query, request.headers, set)
+  }
+
+  return new Elysia({ name: 'webhooks' })
+    .get('/postback/:merchant', postback, {
       parse: 'none',
-      params: WebhookParams,
-      detail: {
-        tags: ['webhooks'],
-        summary: 'Receive a signed webhook from a shop or network',
-        description:
-          '200 the first time an event is seen, 202 for a repeat (same conversion ids, no side effects); 401 on ' +
-          'a bad or missing signature; 400 malformed; 422 missing fields; 404 unknown source or merchant; 503 ' +
-          'with Retry-After when it could not be stored.',
-      },
+      params: PostbackParams,
       response: { 200: WebhookAccepted, 202: WebhookAccepted },
-    },
-  )
+      detail: { tags: ['webhooks'], summary: POSTBACK_SUMMARY, description: POSTBACK_DESCRIPTION },
+    })
+    .post('/postback/:merchant', postback, {
+      parse: 'none',
+      params: PostbackParams,
+      response: { 200: WebhookAccepted, 202: WebhookAccepted },
+      detail: { tags: ['webhooks'], summary: POSTBACK_SUMMARY, description: POSTBACK_DESCRIPTION },
+    })
+    .post(
+      '/webhooks/:source/:merchant',
+      // Signatures cover the exact bytes: the body is read raw, never parsed by the framework first.
+      async ({ params, request, set }) =>
+        receive(params.source, params.merchant, await request.text(), request.headers, set),
+      {
+        parse: 'none',
+        params: WebhookParams,
+        detail: {
+          tags: ['webhooks'],
+          summary: 'Receive a signed webhook from a shop or network',
+          description:
+            '200 the first time an event is seen, 202 for a repeat (same conversion ids, no side effects); 401 on ' +
+            'a bad or missing signature; 400 malformed; 422 missing fields; 404 unknown source or merchant; 503 ' +
+            'with Retry-After when it could not be stored.',
+        },
+        response: { 200: WebhookAccepted, 202: WebhookAccepted },
+      },
+    )
 }
 
 /** Signing secrets per merchant and source (admin API until scoped keys land). Secrets are never listed. */

@@ -1,5 +1,6 @@
 import type { SourceAdapter, WebhookSourceName } from './adapter.ts'
 import { impactAdapter } from './networks/impact.ts'
+import { postbackAdapter } from './networks/postback.ts'
 import { refersionAdapter } from './networks/refersion.ts'
 import { s2sAdapter } from './networks/s2s.ts'
 import { shopifyAdapter } from './networks/shopify.ts'
@@ -12,4 +13,5 @@ export const ADAPTERS: ReadonlyMap<string, SourceAdapter> = new Map<WebhookSourc
   ['refersion', refersionAdapter],
   ['impact', impactAdapter],
   ['s2s', s2sAdapter],
+  ['postback', postbackAdapter],
 ])
