@@ -86,6 +86,31 @@ export const webhooksPlugin = (d: { intake: WebhookIntake; log: Logger; registry
   }
 
   return new Elysia({ name: 'webhooks' })
+    .post(
+      '/api/v1/events/conversion',
+      async ({ request, set }) => {
+        const merchant = request.headers.get('x-skinstack-merchant')
+        if (!merchant)
+          throw new HttpError(
+            400,
+            'missing_merchant',
+            'set the X-SkinStack-Merchant header to your merchant slug',
+          )
+        return receive('s2s', merchant, await request.text(), request.headers, set)
+      },
+      {
+        parse: 'none',
+        response: { 200: WebhookAccepted, 202: WebhookAccepted },
+        detail: {
+          tags: ['webhooks'],
+          summary: "Report a conversion from a brand's server (Standard Webhooks signature)",
+          description:
+            'Same as POST /webhooks/s2s/:merchant, with the merchant slug in X-SkinStack-Merchant. Sign ' +
+            '`${webhook-id}.${webhook-timestamp}.${body}` with the s2s secret (webhook-signature: v1,<base64>). ' +
+            'Body: { type: sale|refund|lead|subscription_renewal, order_id, occurred_at, currency, total, … }.',
+        },
+      },
+    )
     .get('/postback/:merchant', postback, {
       parse: 'none',
       params: PostbackParams,

@@ -127,3 +127,30 @@ describe('our S2S API (Standard Webhooks) through the intake', () => {
     expect(row).toEqual({ total: '42.0000', currency: 'EUR' })
   })
 })
+
+test('POST /api/v1/events/conversion is the same S2S intake, merchant named in a header', async () => {
+  const body = JSON.stringify({
+    type: 'lead',
+    order_id: 'lead-9',
+    occurred_at: '2026-11-21T12:00:00Z',
+    currency: 'USD',
+    total: '0.00',
+  })
+  const id = 'msg_api_1'
+  const ts = String(Math.floor(Date.now() / 1000))
+  const sig = createHmac('sha256', Buffer.from(S2S.slice('whsec_'.length), 'base64'))
+    .update(`${id}.${ts}.${body}`)
+    .digest('base64')
+  const headers = { 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': `v1,${sig}` }
+  const send = (h: Record<string, string>) =>
+    app.handle(new Request('http://localhost/api/v1/events/conversion', { method: 'POST', body, headers: h }))
+  expect((await send({ ...headers, 'x-skinstack-merchant': 'glow-labs' })).status).toBe(200)
+  expect((await send({ ...headers, 'x-skinstack-merchant': 'glow-labs' })).status).toBe(202)
+  const missing = await send(headers)
+  expect(missing.status).toBe(400)
+  expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('missing_merchant')
+  const [row] = await store.query<{ kind: string }>(
+    `select kind from conversions where external_order_id = 'lead-9'`,
+  )
+  expect(row?.kind).toBe('lead')
+})
