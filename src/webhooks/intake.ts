@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto'
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { LRUCache } from 'lru-cache'
 import type { Config } from '../config.ts'
 import { conversions, merchants, webhookEvents } from '../db/schema/index.ts'
 import type { Db, Store } from '../db/store.ts'
 import { verifyClickId } from '../shared/click-id.ts'
 import { HttpError } from '../shared/errors.ts'
-import type { NormalizedEvent, SourceAdapter } from './adapter.ts'
-import { compareDecimals, subtractDecimals, sumDecimals } from './networks/amounts.ts'
+import type { SourceAdapter } from './adapter.ts'
+import { storeConversion } from './conversions.ts'
 import { activeSecrets } from './secrets.ts'
 
 export interface IntakeResult {
@@ -145,122 +145,6 @@ async function duplicateOf(
     .from(conversions)
     .where(eq(conversions.webhookEventId, first.id))
   return { duplicate: true, eventId: first.id, conversionIds: rows.map((r) => r.id) }
-}
-
-/** Inserts the conversion unless this order/event already has one (another topic, channel or retry). */
-async function storeConversion(
-  tx: Db,
-  d: { config: Config; adapter: SourceAdapter },
-  merchantId: string,
-  webhookEventId: string,
-  e: NormalizedEvent,
-): Promise<string> {
-  const click = e.clickId ? verifyClickId(e.clickId, d.config.secrets.clickIdKeys) : undefined
-  const total =
-    e.cumulativeRefunded === null
-      ? e.total
-      : await refundDelta(tx, merchantId, e.orderId, e.cumulativeRefunded)
-  if (total === null) return (await findConversion(tx, merchantId, e))?.id ?? ''
-  const parent =
-    e.kind === 'refund'
-      ? ((
-          await tx
-            .select({ id: conversions.id })
-            .from(conversions)
-            .where(
-              and(
-                eq(conversions.merchantId, merchantId),
-                eq(conversions.kind, 'sale'),
-                eq(conversions.externalOrderId, e.orderId),
-              ),
-            )
-        )[0]?.id ?? null)
-      : null
-  const [row] = await tx
-    .insert(conversions)
-    .values({
-      merchantId,
-      webhookEventId,
-      source: d.adapter.source,
-      externalOrderId: e.orderId,
-      externalEventId: e.kind === 'refund' || e.kind === 'subscription_renewal' ? e.subEventId : null,
-      kind: e.kind,
-      occurredAt: e.occurredAt,
-      currency: e.currency,
-      subtotal: e.subtotal,
-      discount: e.discount,
-      tax: e.tax,
-      shipping: e.shipping,
-      total,
-      lineItems: e.lineItems.map((l) => ({
-        ...(l.sku ? { sku: l.sku } : {}),
-        quantity: l.quantity,
-        unitPrice: l.unitPrice,
-      })),
-      // Only a click id our keys verify becomes evidence; a forged one is not billable (issue 5 records why).
-      clickId: click?.ok ? click.value.clickId : null,
-      subId: e.subId,
-      couponCode: e.couponCode,
-      customerEmailHash: e.customerEmailHash,
-      parentConversionId: parent,
-    })
-    .onConflictDoNothing()
-    .returning({ id: conversions.id })
-  if (row) {
-    // A sale arriving after its refunds adopts them (webhooks race; refunds are held until the sale exists).
-    if (e.kind === 'sale')
-      await tx.execute(
-        sql`update ${conversions} set parent_conversion_id = ${row.id} where merchant_id = ${merchantId}
-            and kind = 'refund' and external_order_id = ${e.orderId} and parent_conversion_id is null`,
-      )
-    return row.id
-  }
-  const existing = await findConversion(tx, merchantId, e)
-  if (!existing) throw new Error('conversion conflict without a row')
-  return existing.id
-}
-
-async function findConversion(tx: Db, merchantId: string, e: NormalizedEvent) {
-  const [row] = await tx
-    .select({ id: conversions.id })
-    .from(conversions)
-    .where(
-      and(
-        eq(conversions.merchantId, merchantId),
-        eq(conversions.kind, e.kind),
-        eq(conversions.externalOrderId, e.orderId),
-        e.kind === 'refund' || e.kind === 'subscription_renewal'
-          ? eq(conversions.externalEventId, e.subEventId ?? '')
-          : sql`${conversions.externalEventId} is null`,
-      ),
-    )
-  return row
-}
-
-/**
- * Stripe reports refunds as a running total: this refund is what the total adds to the refunds already
- * stored for the order. Serialised per order, so two refund events racing cannot both claim the same cents.
- * Null when nothing new was refunded (a replay of an older total).
- */
-async function refundDelta(
-  tx: Db,
-  merchantId: string,
-  orderId: string,
-  cumulative: string,
-): Promise<string | null> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`refunds:${merchantId}:${orderId}`}))`)
-  const rows = await tx
-    .select({ total: conversions.total })
-    .from(conversions)
-    .where(
-      and(
-        eq(conversions.merchantId, merchantId),
-        eq(conversions.kind, 'refund'),
-        eq(conversions.externalOrderId, orderId),
-      ),
-    )
-  const delta = subtractDecimals(cumulative, sumDecimals(rows.map((r) => r.total)))
-  return compareDecimals(delta, '0') > 0 ? delta : null
 }
 
 function storableHeaders(h: Headers): Record<string, string> {
