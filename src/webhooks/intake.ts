@@ -42,6 +42,9 @@ export interface WebhookIntake {
 export function createWebhookIntake(d: { store: Store; config: Config }): WebhookIntake {
   const merchantIds = new LRUCache<string, string>({ max: 10_000, ttl: MERCHANT_TTL_MS })
   const secretsByKey = new LRUCache<string, string[]>({ max: 10_000, ttl: SECRET_TTL_MS })
+  // Deliveries this host has stored: a repeat of one is answered from a single read, no transaction. Others
+  // (first deliveries, or repeats first seen by another host) go straight to the transaction, which dedupes too.
+  const seenHere = new LRUCache<string, true>({ max: 200_000 })
 
   const merchantId = async (slug: string) => {
     const cached = merchantIds.get(slug)
@@ -90,10 +93,12 @@ export function createWebhookIntake(d: { store: Store; config: Config }): Webhoo
       // An event type we do not bill has no id of its own in some payloads: its bytes identify the delivery.
       const externalId =
         events[0]?.externalEventId ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`
-      // Retries are the common repeat: answer them from one read, without opening a transaction.
-      const seen = await duplicateOf(d.store.db, adapter.source, merchant, externalId)
-      if (seen) return seen
-      return d.store.db.transaction(async (tx) => {
+      const seenKey = `${adapter.source}:${merchant}:${externalId}`
+      if (seenHere.has(seenKey)) {
+        const seen = await duplicateOf(d.store.db, adapter.source, merchant, externalId)
+        if (seen) return seen
+      }
+      const result = await d.store.db.transaction(async (tx): Promise<IntakeResult> => {
         const [event] = await tx
           .insert(webhookEvents)
           .values({
@@ -119,6 +124,8 @@ export function createWebhookIntake(d: { store: Store; config: Config }): Webhoo
           conversionIds.push(await storeConversion(tx, { config: d.config, adapter }, merchant, event.id, e))
         return { duplicate: false, eventId: event.id, conversionIds }
       })
+      seenHere.set(seenKey, true)
+      return result
     },
   }
 }
