@@ -11,6 +11,15 @@ const template = templateName()
 process.env.SKINSTACK_TEST_TEMPLATE = template
 
 const admin = adminSql()
+// Runs that were killed (a timeout, ^C) leave their databases behind: drop those whose process is gone.
+const leftovers = await admin<{ name: string }[]>`
+  select datname as name from pg_database where datname ~ '^skinstack_(tpl|t)_[0-9]+'`
+for (const { name } of leftovers) {
+  const pid = Number(/^skinstack_(?:tpl|t)_(\d+)/.exec(name)?.[1])
+  if (pid === process.pid || processAlive(pid)) continue
+  await admin.unsafe(`alter database "${name}" is_template false`)
+  await admin.unsafe(`drop database if exists "${name}" with (force)`)
+}
 await admin.unsafe(`drop database if exists "${template}"`)
 await admin.unsafe(`create database "${template}"`)
 const store = openPostgres({ url: withDatabase(server.adminUrl, template), poolSize: 1 })
@@ -24,3 +33,12 @@ afterAll(async () => {
   await admin.end({ timeout: 5 })
   await server.stop()
 })
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
