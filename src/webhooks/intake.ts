@@ -130,15 +130,17 @@ export function createWebhookIntake(d: { store: Store; config: Config }): Webhoo
   }
 }
 
+/** The first delivery of this event and its conversions, in one round trip; undefined if never stored. */
 async function duplicateOf(
   tx: Db,
   source: SourceAdapter['source'],
   merchantId: string,
   externalId: string,
 ): Promise<IntakeResult | undefined> {
-  const [first] = await tx
-    .select({ id: webhookEvents.id })
+  const rows = await tx
+    .select({ eventId: webhookEvents.id, conversionId: conversions.id })
     .from(webhookEvents)
+    .leftJoin(conversions, eq(conversions.webhookEventId, webhookEvents.id))
     .where(
       and(
         eq(webhookEvents.source, source),
@@ -146,12 +148,12 @@ async function duplicateOf(
         eq(webhookEvents.externalId, externalId),
       ),
     )
+    // v7 ids sort by creation: the same order the first delivery answered with.
+    .orderBy(conversions.id)
+  const first = rows[0]
   if (!first) return undefined
-  const rows = await tx
-    .select({ id: conversions.id })
-    .from(conversions)
-    .where(eq(conversions.webhookEventId, first.id))
-  return { duplicate: true, eventId: first.id, conversionIds: rows.map((r) => r.id) }
+  const conversionIds = rows.flatMap((r) => (r.conversionId ? [r.conversionId] : []))
+  return { duplicate: true, eventId: first.eventId, conversionIds }
 }
 
 function storableHeaders(h: Headers): Record<string, string> {
