@@ -4,6 +4,7 @@
 // Events deliveries drop the `X-` prefix, so both header spellings are accepted.
 import type { LineItem, NormalizeResult, NormalizedEvent, SourceAdapter, VerifyResult } from '../adapter.ts'
 import { constantTimeEqualsAny, hashEmail, hmacSha256, sumDecimals, toDecimalString } from './amounts.ts'
+import { parseJsonObject } from './s2s.ts'
 
 type Json = Record<string, unknown>
 
@@ -226,20 +227,9 @@ export const shopifyAdapter: SourceAdapter = {
   },
 
   normalize({ rawBody, headers, clickIdParam }): NormalizeResult {
-    let payload: unknown
-    try {
-      payload = JSON.parse(rawBody)
-    } catch (err) {
-      return {
-        ok: false,
-        status: 400,
-        code: 'malformed_json',
-        message: `body is not JSON: ${(err as Error).message}`,
-      }
-    }
-    if (!isObject(payload)) {
-      return { ok: false, status: 400, code: 'malformed_json', message: 'body must be a JSON object' }
-    }
+    const parsed = parseJsonObject(rawBody)
+    if ('error' in parsed) return parsed.error
+    const payload = parsed.body
     const webhookId = header(headers, 'Shopify-Webhook-Id')
     const topic = header(headers, 'Shopify-Topic')
     const absent = [

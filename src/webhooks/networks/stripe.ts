@@ -11,6 +11,7 @@ import {
   minorUnitsToDecimal,
   stripeCurrencyExponent,
 } from './amounts.ts'
+import { parseJsonObject } from './s2s.ts'
 
 type Json = Record<string, unknown>
 
@@ -256,19 +257,9 @@ export const stripeAdapter: SourceAdapter = {
   },
 
   normalize({ rawBody, clickIdParam }): NormalizeResult {
-    let payload: unknown
-    try {
-      payload = JSON.parse(rawBody)
-    } catch (err) {
-      return {
-        ok: false,
-        status: 400,
-        code: 'malformed_json',
-        message: `body is not JSON: ${(err as Error).message}`,
-      }
-    }
-    if (!isObject(payload))
-      return { ok: false, status: 400, code: 'malformed_json', message: 'body must be a JSON object' }
+    const parsed = parseJsonObject(rawBody)
+    if ('error' in parsed) return parsed.error
+    const payload = parsed.body
     const fields: string[] = []
     const id = str(payload.id)
     if (id === null) fields.push('id')
