@@ -12,7 +12,8 @@
 import { createHash } from 'node:crypto'
 import type { LineItem, NormalizeResult, NormalizedEvent, SourceAdapter, VerifyResult } from '../adapter.ts'
 import { constantTimeEqualBytes, hashEmail } from './amounts.ts'
-import { FieldCheck, fail, isPlainObject, parseJsonObject } from './s2s.ts'
+import { fail, isPlainObject, parseJsonObject } from './payload.ts'
+import { FieldCheck } from './s2s.ts'
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest()
 

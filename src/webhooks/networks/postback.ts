@@ -4,7 +4,8 @@
 // our own valid signature (`requiresVerifiedClickId`). There is no delivery id: the order id is the key.
 import type { NormalizeResult, SourceAdapter, VerifyResult } from '../adapter.ts'
 import { constantTimeEqualsAny } from './amounts.ts'
-import { fail, normalizeDecimal, parseIsoDate } from './s2s.ts'
+import { fail } from './payload.ts'
+import { normalizeDecimal, parseIsoDate } from './s2s.ts'
 
 function params(rawBody: string): URLSearchParams {
   return new URLSearchParams(rawBody)

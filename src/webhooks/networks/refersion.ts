@@ -14,7 +14,8 @@
 import { createHash, createHmac } from 'node:crypto'
 import type { LineItem, NormalizeResult, NormalizedEvent, SourceAdapter, VerifyResult } from '../adapter.ts'
 import { constantTimeEqualBytes, hashEmail } from './amounts.ts'
-import { FieldCheck, fail, isPlainObject, parseJsonObject, sumLineItems } from './s2s.ts'
+import { fail, isPlainObject, parseJsonObject } from './payload.ts'
+import { FieldCheck, sumLineItems } from './s2s.ts'
 
 const NOT_BILLABLE_STATUSES = new Set(['DENIED', 'UNQUALIFIED'])
 

@@ -7,10 +7,11 @@
 // (so plain shared secrets issued before the prefix convention still work).
 //
 // This file also exports the field-checking helpers refersion.ts and impact.ts share (strict decimal
-// money, ISO dates, 422 field lists); amounts.ts has no strict/normalizing variant of them yet.
+// money, ISO dates, 422 field lists); payload.ts holds the JSON/400/422 basics every adapter uses.
 import { createHmac } from 'node:crypto'
 import type { LineItem, NormalizeResult, NormalizedEvent, SourceAdapter, VerifyResult } from '../adapter.ts'
 import { constantTimeEqualBytes, hashEmail } from './amounts.ts'
+import { fail, isPlainObject, parseJsonObject } from './payload.ts'
 
 export const S2S_TOLERANCE_SECONDS = 300
 
@@ -62,10 +63,6 @@ export function parseIsoDate(value: string, lenient = false): Date | null {
   if (month < 1 || month > 12 || day < 1 || day > 31) return null
   const date = new Date(`${m[1]}T${m[2]}${zone}`)
   return Number.isNaN(date.getTime()) ? null : date
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function absent(value: unknown): boolean {
@@ -130,32 +127,6 @@ export class FieldCheck {
       return fail(422, 'invalid_fields', `invalid fields: ${this.invalid.join(', ')}`, this.invalid)
     return null
   }
-}
-
-export function fail(
-  status: 400 | 422,
-  code: string,
-  message: string,
-  fields?: readonly string[],
-): NormalizeResult {
-  return fields
-    ? { ok: false, status, code, message, fields: [...fields] }
-    : { ok: false, status, code, message }
-}
-
-/** The body as a JSON object, or the 400 to return. */
-export function parseJsonObject(
-  rawBody: string,
-): { body: Record<string, unknown> } | { error: NormalizeResult } {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(rawBody)
-  } catch (e) {
-    return { error: fail(400, 'malformed_json', `body is not valid JSON: ${(e as Error).message}`) }
-  }
-  return isPlainObject(parsed)
-    ? { body: parsed }
-    : { error: fail(400, 'malformed_json', 'body must be a JSON object') }
 }
 
 /** Email: sha256 of the trimmed lower-cased address, or a provider-sent sha256 hex (lower-cased). */

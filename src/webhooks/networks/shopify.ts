@@ -4,7 +4,7 @@
 // Events deliveries drop the `X-` prefix, so both header spellings are accepted.
 import type { LineItem, NormalizeResult, NormalizedEvent, SourceAdapter, VerifyResult } from '../adapter.ts'
 import { constantTimeEqualsAny, hashEmail, hmacSha256, sumDecimals, toDecimalString } from './amounts.ts'
-import { parseJsonObject } from './s2s.ts'
+import { isPlainObject, missingFields, parseJsonObject } from './payload.ts'
 
 type Json = Record<string, unknown>
 
@@ -15,12 +15,8 @@ function header(headers: Headers, name: string): string | null {
   return value === null || value.trim() === '' ? null : value.trim()
 }
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
 function obj(v: unknown): Json {
-  return isObject(v) ? v : {}
+  return isPlainObject(v) ? v : {}
 }
 
 function arr(v: unknown): unknown[] {
@@ -43,16 +39,6 @@ function date(v: unknown): Date | null {
   return Number.isNaN(d.getTime()) ? null : d
 }
 
-function missing(fields: string[]): NormalizeResult {
-  return {
-    ok: false,
-    status: 422,
-    code: 'missing_fields',
-    message: `missing or invalid: ${fields.join(', ')}`,
-    fields,
-  }
-}
-
 /** Reads one query parameter from `landing_site`, a path+query ("/p/x?sk_cid=…#frag") or a full URL. */
 export function landingSiteParam(landingSite: unknown, names: readonly string[]): string | null {
   if (typeof landingSite !== 'string' || landingSite === '') return null
@@ -71,7 +57,7 @@ export function landingSiteParam(landingSite: unknown, names: readonly string[])
 
 function noteAttribute(order: Json, name: string): string | null {
   for (const attr of arr(order.note_attributes)) {
-    if (isObject(attr) && attr.name === name) return str(attr.value)
+    if (isPlainObject(attr) && attr.name === name) return str(attr.value)
   }
   return null
 }
@@ -103,7 +89,7 @@ function normalizeOrder(order: Json, externalEventId: string, clickIdParam: stri
   if (occurredAt === null) fields.push('created_at')
   const lineItems = parseLineItems(arr(order.line_items), 'line_items', fields)
   if (orderId === null || total === null || currency === null || occurredAt === null || fields.length > 0) {
-    return missing(fields)
+    return missingFields(fields)
   }
   const shopMoney = (set: unknown) => obj(obj(set).shop_money).amount
   const subtotal =
@@ -183,9 +169,9 @@ function normalizeRefund(refund: Json, externalEventId: string): NormalizeResult
   if (currency === null) fields.push('currency')
 
   if (orderId === null || refundId === null || occurredAt === null || total === null || currency === null) {
-    return missing(fields)
+    return missingFields(fields)
   }
-  if (fields.length > 0) return missing(fields)
+  if (fields.length > 0) return missingFields(fields)
   const event: NormalizedEvent = {
     externalEventId,
     kind: 'refund',
@@ -236,7 +222,7 @@ export const shopifyAdapter: SourceAdapter = {
       ...(webhookId === null ? ['X-Shopify-Webhook-Id'] : []),
       ...(topic === null ? ['X-Shopify-Topic'] : []),
     ]
-    if (webhookId === null || topic === null) return missing(absent)
+    if (webhookId === null || topic === null) return missingFields(absent)
     if (SALE_TOPICS.has(topic)) return normalizeOrder(payload, webhookId, clickIdParam)
     if (topic === 'refunds/create') return normalizeRefund(payload, webhookId)
     return { ok: true, events: [] }

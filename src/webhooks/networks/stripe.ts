@@ -11,34 +11,21 @@ import {
   minorUnitsToDecimal,
   stripeCurrencyExponent,
 } from './amounts.ts'
-import { parseJsonObject } from './s2s.ts'
+import { isPlainObject, missingFields, parseJsonObject } from './payload.ts'
 
 type Json = Record<string, unknown>
 
 export const STRIPE_TOLERANCE_MS = 300_000
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 function obj(v: unknown): Json {
-  return isObject(v) ? v : {}
+  return isPlainObject(v) ? v : {}
 }
 function str(v: unknown): string | null {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : null
 }
 /** An id field that may be a plain id or an expanded object carrying `id`. */
 function ref(v: unknown): string | null {
-  return str(v) ?? (isObject(v) ? str(v.id) : null)
-}
-
-function missing(fields: string[]): NormalizeResult {
-  return {
-    ok: false,
-    status: 422,
-    code: 'missing_fields',
-    message: `missing or invalid: ${fields.join(', ')}`,
-    fields,
-  }
+  return str(v) ?? (isPlainObject(v) ? str(v.id) : null)
 }
 
 /** Parses `t=…,v1=…`; null when malformed (no integer t or no v1). Unknown schemes (v0…) are ignored. */
@@ -112,7 +99,7 @@ function checkoutCompleted(env: Envelope, clickIdParam: string): NormalizeResult
   // invoice.paid (subscription_create) for the same purchase dedupes into the same sale.
   const orderId = ref(s.payment_intent) ?? ref(s.subscription) ?? str(s.id)
   if (orderId === null) fields.push('data.object.id')
-  if (currency === null || total === null || orderId === null) return missing(fields)
+  if (currency === null || total === null || orderId === null) return missingFields(fields)
   const details = obj(s.total_details)
   const metadata = obj(s.metadata)
   const event: NormalizedEvent = {
@@ -166,7 +153,7 @@ function invoicePaid(env: Envelope, clickIdParam: string): NormalizeResult {
   const a = amountsFor(currency ?? 'usd')
   const total = a.toDecimal(inv.total)
   if (total === null) fields.push('data.object.total')
-  if (invoiceId === null || currency === null || total === null) return missing(fields)
+  if (invoiceId === null || currency === null || total === null) return missingFields(fields)
   // API 2025-03-31 moved `subscription` and `subscription_details` under `parent.subscription_details`.
   const parentSub = obj(obj(inv.parent).subscription_details)
   const subscription = ref(inv.subscription) ?? ref(parentSub.subscription)
@@ -208,7 +195,7 @@ function chargeRefunded(env: Envelope, clickIdParam: string): NormalizeResult {
   const a = amountsFor(currency ?? 'usd')
   const refunded = a.toDecimal(ch.amount_refunded)
   if (refunded === null) fields.push('data.object.amount_refunded')
-  if (chargeId === null || currency === null || refunded === null) return missing(fields)
+  if (chargeId === null || currency === null || refunded === null) return missingFields(fields)
   // refunds.data is newest first, but only present on API versions before 2022-11-15 (or when
   // expanded); otherwise the running total itself identifies this refund step.
   const refundList = obj(ch.refunds).data
@@ -269,8 +256,8 @@ export const stripeAdapter: SourceAdapter = {
     const createdOk = typeof created === 'number' && Number.isSafeInteger(created)
     if (!createdOk) fields.push('created')
     const object = obj(payload.data).object
-    if (!isObject(object)) fields.push('data.object')
-    if (id === null || type === null || !createdOk || !isObject(object)) return missing(fields)
+    if (!isPlainObject(object)) fields.push('data.object')
+    if (id === null || type === null || !createdOk || !isPlainObject(object)) return missingFields(fields)
     const env: Envelope = { id, created: new Date(created * 1000), test: payload.livemode !== true, object }
     switch (type) {
       case 'checkout.session.completed':
