@@ -7,55 +7,23 @@
 // warm-up) and cache miss (one pass over all other slugs in random order). Then SIGTERM, and the rows in
 // clicks must equal the 302s the clients saw. Prints a table, writes bench/results/redirect.json, and exits
 // 1 when an enforced target is missed (--no-assert: 0), 2 on bad usage or a missing tool.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { cpus, release, tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
+import { cpus, release } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs, USAGE, UsageError, type Params } from './lib/args.ts'
 import { binaryInfo, ensureBinary } from './lib/binary.ts'
-import {
-  benchSecrets,
-  countClicks,
-  createBenchDb,
-  dropBenchDb,
-  migrateWithBinary,
-  seedLinks,
-} from './lib/db.ts'
-import { choosePinning, machineBusy, startSpinners, stopAll } from './lib/procs.ts'
+import { benchSecrets, countClicks, createBenchDb, migrateWithBinary, seedLinks } from './lib/db.ts'
+import { choosePinning, machineBusy, startSpinners } from './lib/procs.ts'
+import { benchScratch } from './lib/scratch.ts'
 import { buildTargets, printTable, printTargets, writeResults, type ScenarioRow } from './lib/report.ts'
 import { runBaseline, runBinary, type Ctx } from './lib/scenarios.ts'
 import { ensureWrk, ToolError } from './lib/wrk.ts'
 
 const root = resolve(import.meta.dir, '..')
-const dbName = `skinstack_bench_${process.pid}`
-const tmp = mkdtempSync(join(tmpdir(), 'skinstack-bench-'))
+const { dbName, tmp, state: scratch, cleanup } = benchScratch('skinstack-bench-')
 const warnings: string[] = []
 const warn = (msg: string) => (warnings.push(msg), console.error(`warning: ${msg}`))
 const log = (msg: string) => console.error(`· ${msg}`)
-let dbCreated = false
-let params: Params | undefined
-
-let cleaning: Promise<void> | undefined
-/** Once only, whichever comes first: the end of main, a failure, or a signal. */
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    await stopAll()
-    if (dbCreated && params && !params.keepDb)
-      await dropBenchDb(params.databaseUrl, dbName).catch((e: Error) =>
-        console.error(`could not drop ${dbName}: ${e.message}`),
-      )
-    if (dbCreated && params?.keepDb) console.error(`kept database ${dbName}`)
-    rmSync(tmp, { recursive: true, force: true })
-  })()
-  return cleaning
-}
-
-let interrupted = false
-for (const sig of ['SIGINT', 'SIGTERM'] as const)
-  process.on(sig, () => {
-    interrupted = true
-    console.error(`\n${sig}: stopping the servers and dropping ${dbName}…`)
-    void cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143))
-  })
 
 async function main(p: Params): Promise<number> {
   ensureWrk(p.install)
@@ -83,7 +51,8 @@ async function main(p: Params): Promise<number> {
       throw new ToolError(`cannot create a database through ${where} (BENCH_DATABASE_URL): ${e.message}`)
     })
   ).url
-  dbCreated = true
+  scratch.databaseUrl = p.databaseUrl
+  scratch.keepDb = p.keepDb
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     DATABASE_URL: dbUrl,
@@ -194,14 +163,13 @@ try {
     console.log(USAGE)
     code = 0
   } else {
-    params = parsed
     code = await main(parsed)
   }
 } catch (err) {
   const usage = err instanceof UsageError
   if (usage || err instanceof ToolError)
     console.error(`bench: ${(err as Error).message}${usage ? `\n\n${USAGE}` : ''}`)
-  else if (!interrupted)
+  else if (!scratch.interrupted)
     console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
   code = usage || err instanceof ToolError ? 2 : 1
 } finally {

@@ -7,14 +7,15 @@
 // signed orders/paid deliveries (all must answer 200), (2) replays some of them byte for byte (all must
 // answer 202). Finally conversions and webhook_events must each hold exactly N rows. Prints a table, writes
 // bench/results/webhooks.json, exits 1 when an enforced target is missed (--no-assert: 0), 2 on bad usage.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, release, tmpdir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, release } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import postgres from 'postgres'
 import { openPostgres } from '../src/db/postgres.ts'
 import { addSecret } from '../src/webhooks/secrets.ts'
 import { binaryInfo, ensureBinary } from './lib/binary.ts'
-import { createBenchDb, dropBenchDb, migrateWithBinary } from './lib/db.ts'
+import { createBenchDb, migrateWithBinary } from './lib/db.ts'
+import { benchScratch } from './lib/scratch.ts'
 import {
   choosePinning,
   freePort,
@@ -22,7 +23,6 @@ import {
   pinned,
   readProc,
   spawnTracked,
-  stopAll,
   stopProcess,
   track,
   waitHttp,
@@ -139,13 +139,10 @@ function parseArgs(argv: readonly string[]): Params | 'help' {
 }
 
 const root = resolve(import.meta.dir, '..')
-const dbName = `skinstack_bench_${process.pid}`
-const tmp = mkdtempSync(join(tmpdir(), 'skinstack-bench-webhooks-'))
+const { dbName, tmp, state: scratch, cleanup } = benchScratch('skinstack-bench-webhooks-')
 const warnings: string[] = []
 const warn = (msg: string) => (warnings.push(msg), console.error(`warning: ${msg}`))
 const log = (msg: string) => console.error(`· ${msg}`)
-let dbCreated = false
-let params: Params | undefined
 
 // Fixed, documented bench keys (this database is thrown away): the same MASTER_KEY seals the secret here
 // and opens it in the binary.
@@ -153,28 +150,6 @@ const MASTER_KEY = '33'.repeat(32)
 const CLICK_KID = 'b1'
 const CLICK_KEY = '11'.repeat(32)
 const SHOPIFY_SECRET = 'shpss_bench_secret_0123456789abcdef'
-
-let cleaning: Promise<void> | undefined
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    await stopAll()
-    if (dbCreated && params && !params.keepDb)
-      await dropBenchDb(params.databaseUrl, dbName).catch((e: Error) =>
-        console.error(`could not drop ${dbName}: ${e.message}`),
-      )
-    if (dbCreated && params?.keepDb) console.error(`kept database ${dbName}`)
-    rmSync(tmp, { recursive: true, force: true })
-  })()
-  return cleaning
-}
-
-let interrupted = false
-for (const sig of ['SIGINT', 'SIGTERM'] as const)
-  process.on(sig, () => {
-    interrupted = true
-    console.error(`\n${sig}: stopping the server and dropping ${dbName}…`)
-    void cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143))
-  })
 
 async function runCli(bin: string, args: string[], env: Record<string, string>): Promise<void> {
   const proc = track(Bun.spawn([bin, ...args], { cwd: tmp, env, stdout: 'pipe', stderr: 'pipe' }))
@@ -225,7 +200,8 @@ async function main(p: Params): Promise<number> {
   const binary = binaryInfo(bin)
 
   const dbUrl = (await createBenchDb(p.databaseUrl, dbName)).url
-  dbCreated = true
+  scratch.databaseUrl = p.databaseUrl
+  scratch.keepDb = p.keepDb
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     DATABASE_URL: dbUrl,
@@ -485,13 +461,12 @@ try {
     console.log(USAGE)
     code = 0
   } else {
-    params = parsed
     code = await main(parsed)
   }
 } catch (err) {
   const usage = err instanceof UsageError
   if (usage) console.error(`bench: ${(err as Error).message}\n\n${USAGE}`)
-  else if (!interrupted)
+  else if (!scratch.interrupted)
     console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
   code = usage ? 2 : 1
 } finally {
