@@ -1,32 +1,13 @@
 import { describe, expect, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
-import { addSecret } from '../../src/webhooks/secrets.ts'
-import { testConfig, testRuntime } from '../helpers/app.ts'
-import { createTestDb } from '../helpers/databases.ts'
-import { seedLinks } from '../helpers/links.ts'
+import { webhookFixture } from '../helpers/webhooks.ts'
 
-const { store, url } = await createTestDb()
-await seedLinks(store)
-const config = testConfig(url)
-const app = testRuntime(store, url).app
-const [merchant] = await store.query<{ id: string }>(`select id from merchants where slug = 'glow-labs'`)
-const merchantId = merchant?.id ?? ''
 const WHSEC = 'whsec_test_secret_for_intake'
-await addSecret(store, config.secrets.masterKey, {
-  merchantId,
-  source: 'stripe',
-  keyId: 'k1',
-  secret: WHSEC,
-  slot: 1,
-})
 const S2S = `whsec_${Buffer.from('s2s-device-secret-32-bytes-long!').toString('base64')}`
-await addSecret(store, config.secrets.masterKey, {
-  merchantId,
-  source: 's2s',
-  keyId: 'd1',
-  secret: S2S,
-  slot: 1,
-})
+const { store, app } = await webhookFixture([
+  { source: 'stripe', secret: WHSEC },
+  { source: 's2s', secret: S2S },
+])
 
 function stripe(event: unknown) {
   const body = JSON.stringify(event)

@@ -4,33 +4,14 @@ import { openPostgres } from '../../src/db/postgres.ts'
 import { createRuntime } from '../../src/app.ts'
 import { createLogger } from '../../src/shared/logger.ts'
 import { signClickId } from '../../src/shared/click-id.ts'
-import { addSecret } from '../../src/webhooks/secrets.ts'
-import { testConfig, testRuntime } from '../helpers/app.ts'
-import { createTestDb } from '../helpers/databases.ts'
-import { seedLinks } from '../helpers/links.ts'
+import { webhookFixture } from '../helpers/webhooks.ts'
 
-const { store, url } = await createTestDb()
-await seedLinks(store)
-const config = testConfig(url)
-const app = testRuntime(store, url).app
-const [merchant] = await store.query<{ id: string }>(`select id from merchants where slug = 'glow-labs'`)
-const merchantId = merchant?.id ?? ''
 const OLD = 'shpss_old_secret_0123456789'
 const NEW = 'shpss_new_secret_9876543210'
-await addSecret(store, config.secrets.masterKey, {
-  merchantId,
-  source: 'shopify',
-  keyId: 'k1',
-  secret: OLD,
-  slot: 1,
-})
-await addSecret(store, config.secrets.masterKey, {
-  merchantId,
-  source: 'shopify',
-  keyId: 'k2',
-  secret: NEW,
-  slot: 2,
-})
+const { store, config, app } = await webhookFixture([
+  { source: 'shopify', secret: OLD },
+  { source: 'shopify', secret: NEW },
+])
 
 const clickUuid = Bun.randomUUIDv7()
 const clickToken = signClickId(

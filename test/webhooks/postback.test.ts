@@ -1,23 +1,9 @@
 import { describe, expect, test } from 'bun:test'
 import { signClickId } from '../../src/shared/click-id.ts'
-import { addSecret } from '../../src/webhooks/secrets.ts'
-import { testConfig, testRuntime } from '../helpers/app.ts'
-import { createTestDb } from '../helpers/databases.ts'
-import { seedLinks } from '../helpers/links.ts'
+import { webhookFixture } from '../helpers/webhooks.ts'
 
-const { store, url } = await createTestDb()
-await seedLinks(store)
-const config = testConfig(url)
-const app = testRuntime(store, url).app
-const [m] = await store.query<{ id: string }>(`select id from merchants where slug = 'glow-labs'`)
 const TOKEN = 'pb_token_0123456789abcdef'
-await addSecret(store, config.secrets.masterKey, {
-  merchantId: m?.id ?? '',
-  source: 'postback',
-  keyId: 'p1',
-  secret: TOKEN,
-  slot: 1,
-})
+const { store, config, app } = await webhookFixture([{ source: 'postback', secret: TOKEN }])
 const key = config.secrets.clickIdKeys[0] ?? { kid: '', secret: new Uint8Array() }
 const clickUuid = Bun.randomUUIDv7()
 const click = signClickId(key, clickUuid)
