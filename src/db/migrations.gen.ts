@@ -5,6 +5,8 @@ import m0001 from '../../drizzle/0001_clicks_partitioned.sql' with { type: 'text
 import m0002 from '../../drizzle/0002_ledger_append_only.sql' with { type: 'text' }
 import m0003 from '../../drizzle/0003_link_changed_notify.sql' with { type: 'text' }
 import m0004 from '../../drizzle/0004_links_created_index.sql' with { type: 'text' }
+import m0005 from '../../drizzle/0005_attribution_ledger.sql' with { type: 'text' }
+import m0006 from '../../drizzle/0006_ledger_balances.sql' with { type: 'text' }
 import journal from '../../drizzle/meta/_journal.json' with { type: 'json' }
 
 const sqlByTag: Record<string, string> = {
@@ -13,6 +15,8 @@ const sqlByTag: Record<string, string> = {
   '0002_ledger_append_only': m0002,
   '0003_link_changed_notify': m0003,
   '0004_links_created_index': m0004,
+  '0005_attribution_ledger': m0005,
+  '0006_ledger_balances': m0006,
 }
 
 /** Every migration in journal order, shaped for db/migrate.ts. */

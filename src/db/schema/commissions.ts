@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { check, index, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
+import { check, index, jsonb, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
 import { createdAt, currency, id, minor, rate, tstz, updatedAt } from './columns.ts'
 import { attributions, conversions } from './conversions.ts'
 import { commissionStatus, eventKind } from './enums.ts'
@@ -39,6 +39,9 @@ export const commissions = pgTable(
     paidAt: tstz('paid_at'),
     payoutId: uuid('payout_id').references(() => payouts.id, { onDelete: 'restrict' }),
     reversedAt: tstz('reversed_at'),
+    // Every step from the conversion to these figures (base, excluded lines, rate, tier, boost, weight,
+    // fee, rounding): what GET /api/v1/commissions/:id/explain shows.
+    calculationDetails: jsonb('calculation_details').$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

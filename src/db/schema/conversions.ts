@@ -60,11 +60,16 @@ export const conversions = pgTable(
     // Evidence carried by the event; attribution turns it into attributions rows. No FK on click_id:
     // clicks is partitioned and its key is (id, clicked_at).
     clickId: uuid('click_id'),
+    // Why a click id the event carried was not accepted ('bad_signature', 'unknown_key', 'malformed',
+    // 'from_future'): recorded so the conversion is explainable, never billed on it.
+    clickIdProblem: text('click_id_problem'),
     subId: text('sub_id'),
     couponCode: text('coupon_code'),
     customerEmailHash: text('customer_email_hash'),
     ipHash: text('ip_hash'),
     // A refund points at its sale; null while the sale has not arrived yet (webhooks race).
+    // Provider test/sandbox events are stored like any other but never earn.
+    isTest: boolean('is_test').notNull().default(false),
     parentConversionId: uuid('parent_conversion_id').references((): AnyPgColumn => conversions.id, {
       onDelete: 'restrict',
     }),
@@ -129,6 +134,8 @@ export const attributions = pgTable(
     billable: boolean('billable').notNull().default(true),
     // Why not billable (bot, self_referral, outside_window …); null when billable.
     reason: text('reason'),
+    // The touches behind the weight (click ids, times, each touch's own weight) for the explain endpoint.
+    details: jsonb('details').$type<Record<string, unknown>>(),
     createdAt: createdAt(),
   },
   (t) => [

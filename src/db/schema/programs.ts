@@ -176,6 +176,31 @@ export const campaigns = pgTable(
   ],
 )
 
+// A discount code handed to an influencer: an order using it is attributed to them (evidence 'coupon').
+// Codes are matched case-insensitively and stored upper-case.
+export const couponCodes = pgTable(
+  'coupon_codes',
+  {
+    id: id(),
+    merchantId: uuid('merchant_id')
+      .notNull()
+      .references(() => merchants.id, { onDelete: 'cascade' }),
+    programId: uuid('program_id')
+      .notNull()
+      .references(() => programs.id, { onDelete: 'cascade' }),
+    influencerId: uuid('influencer_id')
+      .notNull()
+      .references(() => influencers.id, { onDelete: 'restrict' }),
+    code: text('code').notNull(),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('coupon_codes_merchant_code_uq').on(t.merchantId, t.code),
+    check('coupon_codes_code_upper', sql`${t.code} = upper(${t.code})`),
+  ],
+)
+
 export type Program = typeof programs.$inferSelect
 export type NewProgram = typeof programs.$inferInsert
 export type ProgramMembership = typeof programMemberships.$inferSelect
@@ -183,3 +208,4 @@ export type CommissionRule = typeof commissionRules.$inferSelect
 export type Bounty = typeof bounties.$inferSelect
 export type Campaign = typeof campaigns.$inferSelect
 export type NewCampaign = typeof campaigns.$inferInsert
+export type CouponCode = typeof couponCodes.$inferSelect
