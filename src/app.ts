@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import type { Config } from './config.ts'
 import type { Store } from './db/store.ts'
+import { commissionsPlugin } from './commissions/plugin.ts'
 import { docsPlugin } from './docs/plugin.ts'
 import { linksPlugin } from './links/plugin.ts'
 import { createHttpMetrics, type HttpMetrics } from './ops/metrics.ts'
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps) {
     .use(opsPlugin({ store: deps.store, metrics }))
     .use(redirectPlugin(deps.redirect))
     .use(linksPlugin({ store: deps.store, config: deps.config }))
+    .use(commissionsPlugin({ store: deps.store, config: deps.config }))
     .use(webhooksPlugin({ intake, log: deps.log, registry: metrics.registry }))
     .use(webhookSecretsPlugin({ store: deps.store, config: deps.config, intake }))
 }

@@ -42,6 +42,10 @@ export interface Config {
     /** Daily partitions older than this are dropped; 0 keeps everything. */
     readonly retentionDays: number
   }
+  readonly commissions: {
+    /** How often pending commissions past their hold are approved (every host runs it; the update is idempotent). */
+    readonly approvalIntervalMs: number
+  }
   readonly secrets: {
     /** Grants every /api route until accounts and scoped keys exist; unset disables the API. */
     readonly adminApiKey: string | undefined
@@ -113,6 +117,7 @@ const envSchema = z.object({
   CLICK_FLUSH_MAX_ROWS: intFrom(1, 100_000).default(5_000),
   CLICK_JOURNAL_DIR: z.string().min(1, 'must not be empty').optional(),
   CLICK_RETENTION_DAYS: intFrom(0, 36_500).default(395),
+  COMMISSION_APPROVAL_INTERVAL_MS: intFrom(1_000, 86_400_000).default(60_000),
   ADMIN_API_KEY: z
     .string()
     .min(24, 'must be at least 24 characters')
@@ -254,6 +259,7 @@ export function loadConfig(
       journalDir: e.CLICK_JOURNAL_DIR ? resolve(cwd, e.CLICK_JOURNAL_DIR) : join(dataDir, 'click-journal'),
       retentionDays: e.CLICK_RETENTION_DAYS,
     }),
+    commissions: Object.freeze({ approvalIntervalMs: e.COMMISSION_APPROVAL_INTERVAL_MS }),
     secrets: Object.freeze(secrets),
   })
 }
@@ -271,6 +277,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     clickIdKeyIds: c.secrets.clickIdKeys.map((k) => k.kid),
     links: c.links,
     clicks: c.clicks,
+    commissions: c.commissions,
     adminApi: c.secrets.adminApiKey ? 'enabled' : 'disabled (ADMIN_API_KEY unset)',
     secrets: c.secrets.generated ? 'generated for the embedded database' : 'from environment',
   }

@@ -2,6 +2,7 @@
 import { HELP, parseCli, UsageError } from './cli/args.ts'
 import { runDoctor } from './cli/doctor.ts'
 import { runHealthcheck } from './cli/healthcheck.ts'
+import { runLedgerVerify } from './cli/ledger.ts'
 import { runMigrate, runSeed } from './cli/migrate.ts'
 import { runServe } from './cli/serve.ts'
 import { ConfigError, loadConfig, loadPort } from './config.ts'
@@ -31,6 +32,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runSeed(config)
     case 'doctor':
       return runDoctor(config)
+    case 'ledger':
+      return runLedgerVerify(config, { json: cli.ledger?.json ?? false })
   }
 }
 

@@ -6,13 +6,27 @@ export class UsageError extends Error {
   override name = 'UsageError'
 }
 
-export const COMMANDS = ['serve', 'migrate', 'doctor', 'seed', 'healthcheck', 'version', 'help'] as const
+export const COMMANDS = [
+  'serve',
+  'migrate',
+  'doctor',
+  'seed',
+  'ledger',
+  'healthcheck',
+  'version',
+  'help',
+] as const
 export type Command = (typeof COMMANDS)[number]
+
+export const LEDGER_ACTIONS = ['verify'] as const
+export type LedgerAction = (typeof LEDGER_ACTIONS)[number]
 
 export interface Cli {
   command: Command
   flags: ConfigFlags
   migrate: boolean
+  /** ledger: what to do with it; set only for that command. */
+  ledger?: { action: LedgerAction; json: boolean }
 }
 
 export const HELP = `skinstack — self-hosted affiliate tracking engine
@@ -24,6 +38,9 @@ Commands:
   migrate      Apply pending database migrations and exit
   doctor       Check config, database, migrations, a redirect round trip and clock skew
   seed         Load the demo data set (one merchant, program, influencer and a few links)
+  ledger verify [--json]
+               Check the money invariants (commission entries, reversals, statuses, attribution
+               weights, balances); prints each check's violations, exits 3 if there are any
   healthcheck  Exit 0 if the server on --port answers /healthz (for container HEALTHCHECK)
   version      Print the version
   help         Show this help
@@ -33,6 +50,7 @@ Flags:
   --host <addr>     Listen address (env HOST, default 0.0.0.0)
   --data-dir <dir>  Embedded database directory when DATABASE_URL is unset (env DATA_DIR, default ./data)
   --no-migrate      serve: do not apply pending migrations (/readyz reports them)
+  --json            ledger verify: print the result as JSON
   -h, --help        Show this help
   -v, --version     Print the version
 
@@ -40,7 +58,8 @@ Environment: DATABASE_URL, DATABASE_POOL_SIZE, LOG_LEVEL, TRUSTED_PROXIES, PUBLI
   CLICK_ID_KEYS ("kid:secret,…"), IP_HASH_SALT, MASTER_KEY (32 bytes, hex or base64).
   Without DATABASE_URL, an embedded PostgreSQL (PGlite) keeps data under DATA_DIR.
 
-Exit codes: 0 ok, 1 failure (database unreachable, doctor check failed), 2 bad usage or configuration.
+Exit codes: 0 ok, 1 failure (database unreachable, doctor check failed), 2 bad usage or configuration,
+  3 ledger verify found violations.
 `
 
 export function parseCli(argv: readonly string[]): Cli {
@@ -53,16 +72,27 @@ export function parseCli(argv: readonly string[]): Cli {
   const { values, positionals } = parsed
   if (values.help) return { command: 'help', flags: {}, migrate: true }
   if (values.version) return { command: 'version', flags: {}, migrate: true }
-  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`)
   const name = positionals[0] ?? 'help'
   if (!(COMMANDS as readonly string[]).includes(name)) throw new UsageError(`unknown command '${name}'`)
   const command = name as Command
+  const arity = command === 'ledger' ? 2 : 1
+  if (positionals.length > arity) throw new UsageError(`unexpected argument '${positionals[arity]}'`)
   if (values['no-migrate'] && command !== 'serve') throw new UsageError('--no-migrate applies only to serve')
+  if (values.json && command !== 'ledger') throw new UsageError('--json applies only to ledger verify')
   const flags: ConfigFlags = {}
   if (values.port !== undefined) flags.port = values.port
   if (values.host !== undefined) flags.host = values.host
   if (values['data-dir'] !== undefined) flags.dataDir = values['data-dir']
-  return { command, flags, migrate: !values['no-migrate'] }
+  const cli: Cli = { command, flags, migrate: !values['no-migrate'] }
+  if (command === 'ledger') cli.ledger = { action: ledgerAction(positionals[1]), json: !!values.json }
+  return cli
+}
+
+function ledgerAction(action: string | undefined): LedgerAction {
+  if (action === undefined) throw new UsageError(`ledger needs an action: ${LEDGER_ACTIONS.join(', ')}`)
+  if (!(LEDGER_ACTIONS as readonly string[]).includes(action))
+    throw new UsageError(`unknown ledger action '${action}' (expected ${LEDGER_ACTIONS.join(', ')})`)
+  return action as LedgerAction
 }
 
 function parse(argv: readonly string[]) {
@@ -75,6 +105,7 @@ function parse(argv: readonly string[]) {
       host: { type: 'string' },
       'data-dir': { type: 'string' },
       'no-migrate': { type: 'boolean' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },

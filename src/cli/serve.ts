@@ -1,5 +1,6 @@
 import { createRuntime } from '../app.ts'
 import { type Config, describeConfig } from '../config.ts'
+import { commissionApprover } from '../commissions/approver.ts'
 import { clickPartitionWorker } from '../db/click-partitions.ts'
 import { openStore } from '../db/client.ts'
 import { migrate, migrationStatus } from '../db/migrate.ts'
@@ -48,6 +49,7 @@ export async function runServe(config: Config, opts: { migrate: boolean }): Prom
   // Started in order, stopped in reverse: the flusher drains last, after the listener has stopped.
   await lifecycle.start([
     clickPartitionWorker({ store, log, retentionDays: config.clicks.retentionDays }),
+    commissionApprover({ db: store.db, log, intervalMs: config.commissions.approvalIntervalMs }),
     ...runtime.workers,
   ])
   const app = runtime.app.listen({ port: config.port, hostname: config.host })

@@ -30,7 +30,11 @@ export interface NormalizedEvent {
   readonly occurredAt: Date
   /** ISO 4217, upper case. */
   readonly currency: string
-  /** Exact decimal strings in the major unit ("100.00"); null when the provider does not say. */
+  /**
+   * Exact decimal strings in the major unit ("100.00"); null when the provider does not say. `subtotal` is the
+   * merchandise after discounts, before tax and shipping (Shopify's subtotal_price); `discount` is what the
+   * discounts took off.
+   */
   readonly subtotal: string | null
   readonly discount: string | null
   readonly tax: string | null

@@ -8,20 +8,23 @@ import { compareDecimals, subtractDecimals, sumDecimals } from './networks/amoun
 
 // One business event → one conversions row, whichever delivery, topic or channel reports it.
 
-/** Inserts the conversion unless this order/event already has one (another topic, channel or retry). */
+/**
+ * Inserts the conversion unless this order/event already has one (another topic, channel or retry).
+ * `created` says whether this call stored it (and so must settle it).
+ */
 export async function storeConversion(
   tx: Db,
   d: { config: Config; adapter: SourceAdapter },
   merchantId: string,
   webhookEventId: string,
   e: NormalizedEvent,
-): Promise<string> {
+): Promise<{ id: string; created: boolean }> {
   const click = e.clickId ? verifyClickId(e.clickId, d.config.secrets.clickIdKeys) : undefined
   const total =
     e.cumulativeRefunded === null
       ? e.total
       : await refundDelta(tx, merchantId, e.orderId, e.cumulativeRefunded)
-  if (total === null) return (await findConversion(tx, merchantId, e))?.id ?? ''
+  if (total === null) return { id: (await findConversion(tx, merchantId, e))?.id ?? '', created: false }
   const parent =
     e.kind === 'refund'
       ? ((
@@ -58,8 +61,10 @@ export async function storeConversion(
         quantity: l.quantity,
         unitPrice: l.unitPrice,
       })),
-      // Only a click id our keys verify becomes evidence; a forged one is not billable (issue 5 records why).
+      // Only a click id our keys verify becomes evidence; a forged one is recorded with why, never billed.
       clickId: click?.ok ? click.value.clickId : null,
+      clickIdProblem: click && !click.ok ? click.problem : null,
+      isTest: e.test,
       subId: e.subId,
       couponCode: e.couponCode,
       customerEmailHash: e.customerEmailHash,
@@ -74,11 +79,11 @@ export async function storeConversion(
         sql`update ${conversions} set parent_conversion_id = ${row.id} where merchant_id = ${merchantId}
             and kind = 'refund' and external_order_id = ${e.orderId} and parent_conversion_id is null`,
       )
-    return row.id
+    return { id: row.id, created: true }
   }
   const existing = await findConversion(tx, merchantId, e)
   if (!existing) throw new Error('conversion conflict without a row')
-  return existing.id
+  return { id: existing.id, created: false }
 }
 
 async function findConversion(tx: Db, merchantId: string, e: NormalizedEvent) {

@@ -8,6 +8,7 @@ import { verifyClickId } from '../shared/click-id.ts'
 import { HttpError } from '../shared/errors.ts'
 import type { SourceAdapter } from './adapter.ts'
 import { storeConversion } from './conversions.ts'
+import { settleConversion } from '../attribution/service.ts'
 import { activeSecrets } from './secrets.ts'
 
 export interface IntakeResult {
@@ -120,8 +121,12 @@ export function createWebhookIntake(d: { store: Store; config: Config }): Webhoo
           return raced
         }
         const conversionIds: string[] = []
-        for (const e of events)
-          conversionIds.push(await storeConversion(tx, { config: d.config, adapter }, merchant, event.id, e))
+        for (const e of events) {
+          const stored = await storeConversion(tx, { config: d.config, adapter }, merchant, event.id, e)
+          // Attribution, commissions and ledger commit with the delivery, or not at all.
+          if (stored.created) await settleConversion(tx, stored.id)
+          conversionIds.push(stored.id)
+        }
         return { duplicate: false, eventId: event.id, conversionIds }
       })
       seenHere.set(seenKey, true)

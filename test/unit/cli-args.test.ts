@@ -10,6 +10,7 @@ describe('parseCli', () => {
     [['--version'], 'version'],
     [['migrate'], 'migrate'],
     [['doctor'], 'doctor'],
+    [['ledger', 'verify'], 'ledger'],
   ])('%p → %s', (argv, command) => {
     expect(parseCli(argv).command).toBe(command as never)
   })
@@ -19,7 +20,24 @@ describe('parseCli', () => {
     expect(cli).toEqual({ command: 'serve', flags: { port: '8080', dataDir: '/tmp/x' }, migrate: false })
   })
 
+  test('ledger verify, with and without --json', () => {
+    expect(parseCli(['ledger', 'verify'])).toEqual({
+      command: 'ledger',
+      flags: {},
+      migrate: true,
+      ledger: { action: 'verify', json: false },
+    })
+    expect(parseCli(['ledger', 'verify', '--json']).ledger).toEqual({ action: 'verify', json: true })
+    expect(parseCli(['--json', 'ledger', 'verify']).ledger).toEqual({ action: 'verify', json: true })
+    expect(parseCli(['doctor']).ledger).toBeUndefined()
+  })
+
   test.each([
+    [['ledger'], 'ledger needs an action: verify'],
+    [['ledger', 'balance'], "unknown ledger action 'balance' (expected verify)"],
+    [['ledger', 'verify', 'now'], "unexpected argument 'now'"],
+    [['doctor', '--json'], '--json applies only to ledger verify'],
+    [['ledger', 'verify', '--no-migrate'], '--no-migrate applies only to serve'],
     [['serve', '--bogus'], "Unknown option '--bogus'"],
     [['launch'], "unknown command 'launch'"],
     [['serve', 'extra'], "unexpected argument 'extra'"],

@@ -231,7 +231,8 @@ describe('stripe normalize: checkout.session.completed', () => {
       subEventId: null,
       occurredAt: new Date(T * 1000),
       currency: 'USD',
-      subtotal: '49.99',
+      // amount_subtotal 49.99 is before the 5.00 discount; ours is after it.
+      subtotal: '44.99',
       discount: '5.00',
       tax: '3.50',
       shipping: '5.00',

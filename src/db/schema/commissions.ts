@@ -8,7 +8,8 @@ import { payouts } from './payouts.ts'
 import { programs } from './programs.ts'
 
 // gross = what the merchant owes for the attribution, fee = the platform's cut, net = the influencer's.
-// Status moves pending → approved (after hold_until) → paid; reversed once reversals cover all of net.
+// Status moves pending → approved (after hold_until) → paid; reversed once reversals cover all of gross
+// before payout (after payout it stays paid and the influencer gets a clawback entry instead).
 export const commissions = pgTable(
   'commissions',
   {

@@ -10,6 +10,7 @@ import {
   hmacSha256,
   minorUnitsToDecimal,
   stripeCurrencyExponent,
+  subtractDecimals,
 } from './amounts.ts'
 import { isPlainObject, missingFields, parseJsonObject } from './payload.ts'
 
@@ -106,7 +107,7 @@ function checkoutCompleted(env: Envelope, clickIdParam: string): NormalizeResult
     ...baseEvent(env, a),
     kind: 'sale',
     orderId,
-    subtotal: a.toDecimal(s.amount_subtotal),
+    subtotal: afterDiscount(a.toDecimal(s.amount_subtotal), a.toDecimal(details.amount_discount)),
     discount: a.toDecimal(details.amount_discount),
     tax: a.toDecimal(details.amount_tax),
     shipping: a.toDecimal(details.amount_shipping),
@@ -164,7 +165,10 @@ function invoicePaid(env: Envelope, clickIdParam: string): NormalizeResult {
     ...baseEvent(env, a),
     occurredAt:
       typeof paidAt === 'number' && Number.isSafeInteger(paidAt) ? new Date(paidAt * 1000) : env.created,
-    subtotal: a.toDecimal(inv.subtotal),
+    subtotal: afterDiscount(
+      a.toDecimal(inv.subtotal),
+      a.toDecimal(sumMinor(inv.total_discount_amounts, 'amount')),
+    ),
     discount: a.toDecimal(sumMinor(inv.total_discount_amounts, 'amount')),
     tax: a.toDecimal(tax),
     total,
@@ -270,4 +274,9 @@ export const stripeAdapter: SourceAdapter = {
         return { ok: true, events: [] }
     }
   },
+}
+
+/** Stripe's subtotals are before discounts; NormalizedEvent.subtotal is after them (as Shopify and Impact send). */
+function afterDiscount(subtotal: string | null, discount: string | null): string | null {
+  return subtotal === null || discount === null ? subtotal : subtractDecimals(subtotal, discount)
 }

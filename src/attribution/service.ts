@@ -1,0 +1,27 @@
+import { eq } from 'drizzle-orm'
+import { accrueCommissions, programOf, reverseForRefund } from '../commissions/service.ts'
+import { type Commission, conversions } from '../db/schema/index.ts'
+import type { Db } from '../db/store.ts'
+import { attributeConversion } from './attribute.ts'
+
+export { attributeConversion } from './attribute.ts'
+
+/**
+ * Everything a stored conversion sets in motion, inside the caller's transaction: attribution, commissions
+ * and their ledger entries for a sale, lead or renewal; reversals for a refund whose sale is known (a refund
+ * arriving first is applied when its sale is settled). Safe to call again for the same conversion.
+ */
+export async function settleConversion(tx: Db, conversionId: string): Promise<Commission[]> {
+  const [conv] = await tx.select().from(conversions).where(eq(conversions.id, conversionId))
+  if (!conv) throw new Error(`conversion ${conversionId} not found`)
+  if (conv.kind === 'refund') {
+    if (!conv.parentConversionId) return []
+    const [sale] = await tx.select().from(conversions).where(eq(conversions.id, conv.parentConversionId))
+    const program = sale?.programId ? await programOf(tx, sale.programId) : undefined
+    if (sale && program) await reverseForRefund(tx, conv, sale, program)
+    return []
+  }
+  const attributed = await attributeConversion(tx, conv)
+  if (!attributed) return []
+  return accrueCommissions(tx, conv, attributed.program, attributed.rows)
+}

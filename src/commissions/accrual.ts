@@ -1,0 +1,228 @@
+import {
+  type Attribution,
+  type Commission,
+  commissions,
+  type Conversion,
+  type Program,
+} from '../db/schema/index.ts'
+import type { Db } from '../db/store.ts'
+import {
+  applyFractions,
+  decimalToFraction,
+  decimalToMinor,
+  type Fraction,
+  fractionToString,
+  minorToDecimal,
+  splitLargestRemainder,
+} from '../shared/money.ts'
+import { calculateCommission, commissionableBase, type RateRule } from './calculate.ts'
+import { postAccrual } from './ledger.ts'
+import { leftOf, recordReversal } from './reversal.ts'
+import {
+  campaignBoost,
+  commissionsOfConversion,
+  monthVolume,
+  rateOverride,
+  refundsOf,
+  ruleFor,
+} from './queries.ts'
+
+const DAY_MS = 86_400_000
+
+const baseOf = (conv: Conversion, program: Program) =>
+  commissionableBase({
+    currency: conv.currency,
+    mode: program.commissionableBase,
+    subtotal: conv.subtotal,
+    discount: conv.discount,
+    tax: conv.tax,
+    shipping: conv.shipping,
+    total: conv.total,
+    lineItems: conv.lineItems ?? [],
+    excludedSkus: program.excludedSkus,
+  })
+
+/**
+ * Turns a conversion's attributions into commissions and their ledger accruals. The conversion's base is split
+ * between the attributions by weight with the largest-remainder rule (no cent created or lost), then each
+ * influencer's own rate applies. Idempotent: commissions are unique per (attribution, kind) and ledger keys
+ * derive from them.
+ */
+export async function accrueCommissions(
+  tx: Db,
+  conv: Conversion,
+  program: Program,
+  attributed: readonly Attribution[],
+): Promise<Commission[]> {
+  if (conv.kind === 'refund' || conv.kind === 'click' || attributed.length === 0) return []
+  const kind = conv.kind
+  const rule = await ruleFor(tx, program.id, kind)
+  const rate: RateRule | null = rule
+    ? rule.commissionType === 'fixed'
+      ? { type: 'fixed', amountMinor: rule.fixedMinor ?? 0n, source: `rule for ${kind} (fixed)` }
+      : { type: 'percent', rate: rule.rate ?? '0', source: `rule for ${kind}` }
+    : kind === 'lead'
+      ? null // a lead carries no money: it earns only under an explicit lead rule
+      : program.commissionType === 'fixed'
+        ? { type: 'fixed', amountMinor: program.commissionFixedMinor ?? 0n, source: 'program (fixed)' }
+        : { type: 'percent', rate: program.commissionRate ?? '0', source: 'program' }
+  if (!rate) return []
+  if (rate.type === 'fixed' && rule?.currency && rule.currency !== conv.currency) return []
+
+  const base = baseOf(conv, program)
+  const weights: Fraction[] = attributed.map((a) => ({ num: a.weightNum, den: a.weightDen }))
+  const baseShares = splitLargestRemainder(base.baseMinor, weights)
+  const fixedShares = rate.type === 'fixed' ? splitLargestRemainder(rate.amountMinor, weights) : []
+  const holdUntil = new Date(conv.occurredAt.getTime() + program.holdDays * DAY_MS)
+
+  const out: Commission[] = []
+  for (const [i, a] of attributed.entries()) {
+    if (!a.billable) continue
+    const override = rate.type === 'percent' ? await rateOverride(tx, program.id, a.influencerId) : null
+    const effective: RateRule = override
+      ? { type: 'percent', rate: override, source: 'negotiated rate (membership override)' }
+      : rate
+    const tier = effective.type === 'percent' ? await tierFor(tx, program, a, conv) : null
+    const boost = effective.type === 'percent' ? await campaignBoost(tx, a.linkId, conv.occurredAt) : null
+    const figures = calculateCommission({
+      currency: conv.currency,
+      baseShareMinor: baseShares[i] ?? 0n,
+      fixedShareMinor: fixedShares[i],
+      weight: weights[i] ?? { num: 1n, den: 1n },
+      rule: effective,
+      tier,
+      boost,
+      platformFeeRate: program.platformFeeRate,
+    })
+    const [row] = await tx
+      .insert(commissions)
+      .values({
+        conversionId: conv.id,
+        attributionId: a.id,
+        influencerId: a.influencerId,
+        programId: program.id,
+        eventKind: kind,
+        currency: conv.currency,
+        baseMinor: figures.baseMinor,
+        rate: figures.rate,
+        grossMinor: figures.grossMinor,
+        feeMinor: figures.feeMinor,
+        netMinor: figures.netMinor,
+        holdUntil,
+        calculationDetails: {
+          conversion: { id: conv.id, kind, total: conv.total, currency: conv.currency },
+          attribution: {
+            model: a.model,
+            evidence: a.evidence,
+            weight: fractionToString(weights[i] ?? { num: 1n, den: 1n }),
+          },
+          base: base.steps,
+          baseShare: minorToDecimal(baseShares[i] ?? 0n, conv.currency),
+          split: 'largest remainder over the attributions, ties to the earlier attribution',
+          ...figures.steps,
+          holdDays: program.holdDays,
+        },
+      })
+      .onConflictDoNothing()
+      .returning()
+    if (!row) continue
+    await postAccrual(tx, {
+      commissionId: row.id,
+      influencerId: row.influencerId,
+      merchantId: program.merchantId,
+      currency: row.currency,
+      at: conv.occurredAt,
+      netMinor: row.netMinor,
+      feeMinor: row.feeMinor,
+    })
+    out.push(row)
+  }
+  // Refunds that arrived before their sale were held; now there is something to reverse.
+  if (kind === 'sale' && out.length > 0)
+    for (const refund of await refundsOf(tx, conv.id)) await reverseForRefund(tx, refund, conv, program)
+  return out
+}
+
+async function tierFor(tx: Db, program: Program, a: Attribution, conv: Conversion) {
+  const tiers = program.tiers ?? []
+  if (tiers.length === 0) return null
+  const v = await monthVolume(tx, {
+    programId: program.id,
+    influencerId: a.influencerId,
+    occurredAt: conv.occurredAt,
+    conversionId: conv.id,
+  })
+  let best: { rate: string; label: string } | null = null
+  for (const t of tiers) {
+    const byCount = t.minConversions === undefined || v.count >= t.minConversions
+    const byRevenue = t.minRevenueMinor === undefined || v.baseMinor >= BigInt(t.minRevenueMinor)
+    if (!byCount || !byRevenue) continue
+    if (!best || compareRates(t.rate, best.rate) > 0)
+      best = {
+        rate: t.rate,
+        label: `${v.count} earlier sales / ${minorToDecimal(v.baseMinor, conv.currency)} this month`,
+      }
+  }
+  return best
+}
+
+const compareRates = (a: string, b: string) => {
+  const x = decimalToFraction(a)
+  const y = decimalToFraction(b)
+  const l = x.num * y.den
+  const r = y.num * x.den
+  return l < r ? -1 : l > r ? 1 : 0
+}
+
+/**
+ * A refund reverses its sale's commissions in proportion to what it refunds of the commissionable base
+ * (line-level when the refund names lines, else by its total). Once refunds cover the whole order, whatever
+ * is left is reversed. Before payout the commission shrinks (reversed when nothing is left); after payout the
+ * influencer gets a clawback entry carried into the next payout, never an edit of what was paid.
+ */
+export async function reverseForRefund(
+  tx: Db,
+  refund: Conversion,
+  sale: Conversion,
+  program: Program,
+): Promise<void> {
+  const saleBase = baseOf(sale, program).baseMinor
+  const refundBase =
+    refund.subtotal !== null || (refund.lineItems?.length ?? 0) > 0
+      ? baseOf(refund, program).baseMinor
+      : applyFractions(saleBase, {
+          num: decimalToMinor(refund.total, sale.currency),
+          den: decimalToMinor(sale.total, sale.currency) || 1n,
+        })
+  // Every refund stored so far counts, whatever order they arrived in, so the last one reverses the remainder.
+  const refundedTotal = (await refundsOf(tx, sale.id)).reduce(
+    (a, r) => a + decimalToMinor(r.total, sale.currency),
+    0n,
+  )
+  const full = refundedTotal >= decimalToMinor(sale.total, sale.currency)
+  const ratio: Fraction = saleBase > 0n ? { num: refundBase, den: saleBase } : { num: 0n, den: 1n }
+
+  for (const c of await commissionsOfConversion(tx, sale.id)) {
+    if (c.status === 'reversed') continue
+    const left = await leftOf(tx, c)
+    if (left.gross <= 0n) continue
+    let gross = full ? left.gross : min(left.gross, applyFractions(c.grossMinor, ratio))
+    if (gross < 0n) gross = 0n
+    let fee =
+      gross === left.gross
+        ? left.fee
+        : min(left.fee, applyFractions(gross, decimalToFraction(program.platformFeeRate)))
+    if (gross - fee > left.net) fee = gross - left.net
+    await recordReversal(tx, c, {
+      merchantId: program.merchantId,
+      refundConversionId: refund.id,
+      gross,
+      fee,
+      left,
+      reason: full ? 'refund (order fully refunded)' : `refund ${refund.total} of ${sale.total}`,
+      at: refund.occurredAt,
+    })
+  }
+}
+
+const min = (a: bigint, b: bigint) => (a < b ? a : b)

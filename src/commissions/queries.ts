@@ -1,0 +1,97 @@
+import { and, asc, eq, ne, sql } from 'drizzle-orm'
+import {
+  campaigns,
+  commissionRules,
+  commissions,
+  conversions,
+  programMemberships,
+  reversals,
+  trackingLinks,
+} from '../db/schema/index.ts'
+import type { Db } from '../db/store.ts'
+import { rawRows } from '../db/rows.ts'
+
+export async function ruleFor(tx: Db, programId: string, kind: 'sale' | 'lead' | 'subscription_renewal') {
+  const [row] = await tx
+    .select()
+    .from(commissionRules)
+    .where(and(eq(commissionRules.programId, programId), eq(commissionRules.eventKind, kind)))
+  return row
+}
+
+export async function rateOverride(tx: Db, programId: string, influencerId: string) {
+  const [row] = await tx
+    .select({ rate: programMemberships.rateOverride })
+    .from(programMemberships)
+    .where(
+      and(eq(programMemberships.programId, programId), eq(programMemberships.influencerId, influencerId)),
+    )
+  return row?.rate ?? null
+}
+
+/**
+ * The influencer's volume in the program earlier in the same UTC month: sales (not reversed) and their
+ * commissionable base. Earlier means occurred before this conversion, so a replay in the same order of
+ * occurrence gives the same tier.
+ */
+export async function monthVolume(
+  tx: Db,
+  p: { programId: string; influencerId: string; occurredAt: Date; conversionId: string },
+): Promise<{ count: number; baseMinor: bigint }> {
+  const [row] = await rawRows<{ n: string; base: string }>(
+    tx,
+    sql`select count(*)::text as n, coalesce(sum(c.base_minor), 0)::text as base
+        from ${commissions} c join ${conversions} v on v.id = c.conversion_id
+        where c.program_id = ${p.programId} and c.influencer_id = ${p.influencerId}
+          and c.event_kind = 'sale' and c.status <> 'reversed'
+          and v.occurred_at >= date_trunc('month', ${p.occurredAt.toISOString()}::timestamptz at time zone 'UTC') at time zone 'UTC'
+          and (v.occurred_at, v.id) < (${p.occurredAt.toISOString()}::timestamptz, ${p.conversionId}::uuid)`,
+  )
+  return { count: Number(row?.n ?? 0), baseMinor: BigInt(row?.base ?? '0') }
+}
+
+/** The boost of the link's campaign when the conversion happened inside the campaign's dates. */
+export async function campaignBoost(tx: Db, linkId: string | null, at: Date) {
+  if (!linkId) return null
+  const [row] = await tx
+    .select({
+      slug: campaigns.slug,
+      boost: campaigns.boostRate,
+      startsAt: campaigns.startsAt,
+      endsAt: campaigns.endsAt,
+    })
+    .from(trackingLinks)
+    .innerJoin(campaigns, eq(campaigns.id, trackingLinks.campaignId))
+    .where(eq(trackingLinks.id, linkId))
+  if (!row?.boost) return null
+  if ((row.startsAt && at < row.startsAt) || (row.endsAt && at >= row.endsAt)) return null
+  return { rate: row.boost, campaign: row.slug }
+}
+
+export async function commissionsOfConversion(tx: Db, conversionId: string) {
+  return tx
+    .select()
+    .from(commissions)
+    .where(and(eq(commissions.conversionId, conversionId), ne(commissions.eventKind, 'refund')))
+    .orderBy(asc(commissions.id))
+}
+
+/** What has been reversed of a commission so far. */
+export async function reversedSoFar(tx: Db, commissionId: string) {
+  const [row] = await rawRows<{ gross: string; fee: string; net: string }>(
+    tx,
+    sql`select coalesce(sum(gross_minor), 0)::text as gross, coalesce(sum(fee_minor), 0)::text as fee,
+          coalesce(sum(net_minor), 0)::text as net
+        from ${reversals} where commission_id = ${commissionId}`,
+  )
+  return { gross: BigInt(row?.gross ?? '0'), fee: BigInt(row?.fee ?? '0'), net: BigInt(row?.net ?? '0') }
+}
+
+/** Refunds of an order: their totals so far (for the "fully refunded" test) and those not yet applied. */
+export async function refundsOf(tx: Db, saleId: string) {
+  return tx
+    .select()
+    .from(conversions)
+    .where(and(eq(conversions.parentConversionId, saleId), eq(conversions.kind, 'refund')))
+    .orderBy(asc(conversions.occurredAt), asc(conversions.id))
+}

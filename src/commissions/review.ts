@@ -1,0 +1,223 @@
+import { and, asc, desc, eq, lt, sql, type SQL } from 'drizzle-orm'
+import {
+  attributions,
+  type Commission,
+  commissions,
+  conversions,
+  ledgerEntries,
+  programs,
+  reversals,
+} from '../db/schema/index.ts'
+import { rawRows } from '../db/rows.ts'
+import type { Db } from '../db/store.ts'
+import { HttpError } from '../shared/errors.ts'
+import { minorToDecimal } from '../shared/money.ts'
+import { leftOf, recordReversal } from './reversal.ts'
+
+// What merchants and admins do with commissions: look, explain, approve early, reverse by hand; and the
+// balances derived from the ledger.
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const notFound = (id: string) => new HttpError(404, 'commission_not_found', `no commission ${id}`)
+
+/** Money as decimal strings (exact) plus the integer minor units, so clients never parse floats. */
+export function commissionView(c: Commission) {
+  const money = (m: bigint) => ({ minor: m.toString(), amount: minorToDecimal(m, c.currency) })
+  return {
+    id: c.id,
+    conversionId: c.conversionId,
+    attributionId: c.attributionId,
+    influencerId: c.influencerId,
+    programId: c.programId,
+    eventKind: c.eventKind,
+    currency: c.currency,
+    status: c.status,
+    base: money(c.baseMinor),
+    rate: c.rate,
+    gross: money(c.grossMinor),
+    fee: money(c.feeMinor),
+    net: money(c.netMinor),
+    holdUntil: c.holdUntil.toISOString(),
+    approvedAt: c.approvedAt?.toISOString() ?? null,
+    paidAt: c.paidAt?.toISOString() ?? null,
+    payoutId: c.payoutId,
+    reversedAt: c.reversedAt?.toISOString() ?? null,
+    createdAt: c.createdAt.toISOString(),
+  }
+}
+export type CommissionView = ReturnType<typeof commissionView>
+
+export async function getCommission(db: Db, id: string): Promise<Commission> {
+  if (!UUID.test(id)) throw notFound(id)
+  const [row] = await db.select().from(commissions).where(eq(commissions.id, id.toLowerCase()))
+  if (!row) throw notFound(id)
+  return row
+}
+
+export async function listCommissions(
+  db: Db,
+  q: {
+    influencerId?: string
+    programId?: string
+    status?: Commission['status']
+    cursor?: string
+    limit?: number
+  },
+) {
+  for (const [name, v] of [
+    ['influencerId', q.influencerId],
+    ['programId', q.programId],
+    ['cursor', q.cursor],
+  ] as const)
+    if (v !== undefined && !UUID.test(v)) throw new HttpError(400, 'invalid_query', `${name} must be a UUID`)
+  const limit = q.limit ?? 50
+  const where: (SQL | undefined)[] = [
+    q.influencerId ? eq(commissions.influencerId, q.influencerId) : undefined,
+    q.programId ? eq(commissions.programId, q.programId) : undefined,
+    q.status ? eq(commissions.status, q.status) : undefined,
+    // v7 ids sort by creation: the cursor is the last id of the previous page.
+    q.cursor ? lt(commissions.id, q.cursor) : undefined,
+  ]
+  const rows = await db
+    .select()
+    .from(commissions)
+    .where(and(...where))
+    .orderBy(desc(commissions.id))
+    .limit(limit + 1)
+  const page = rows.slice(0, limit)
+  return {
+    data: page.map(commissionView),
+    nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+  }
+}
+
+/** Every step from the conversion to the figures, plus what happened since (reversals, ledger entries). */
+export async function explainCommission(db: Db, id: string) {
+  const c = await getCommission(db, id)
+  const [a] = await db.select().from(attributions).where(eq(attributions.id, c.attributionId))
+  const [conv] = await db.select().from(conversions).where(eq(conversions.id, c.conversionId))
+  const revs = await db
+    .select()
+    .from(reversals)
+    .where(eq(reversals.commissionId, c.id))
+    .orderBy(asc(reversals.createdAt))
+  const entries = await db
+    .select()
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.commissionId, c.id))
+    .orderBy(asc(ledgerEntries.createdAt), asc(ledgerEntries.idempotencyKey))
+  return {
+    commission: commissionView(c),
+    conversion: conv && {
+      id: conv.id,
+      kind: conv.kind,
+      source: conv.source,
+      orderId: conv.externalOrderId,
+      occurredAt: conv.occurredAt.toISOString(),
+      currency: conv.currency,
+      subtotal: conv.subtotal,
+      discount: conv.discount,
+      tax: conv.tax,
+      shipping: conv.shipping,
+      total: conv.total,
+      lineItems: conv.lineItems,
+      clickIdProblem: conv.clickIdProblem,
+    },
+    attribution: a && {
+      model: a.model,
+      evidence: a.evidence,
+      windowDays: a.windowDays,
+      weight: `${a.weightNum}/${a.weightDen}`,
+      confidence: a.confidence,
+      clickId: a.clickId,
+      linkId: a.linkId,
+      billable: a.billable,
+      reason: a.reason,
+      details: a.details,
+    },
+    calculation: c.calculationDetails,
+    reversals: revs.map((r) => ({
+      id: r.id,
+      refundConversionId: r.refundConversionId,
+      reason: r.reason,
+      gross: minorToDecimal(r.grossMinor, r.currency),
+      fee: minorToDecimal(r.feeMinor, r.currency),
+      net: minorToDecimal(r.netMinor, r.currency),
+      createdAt: r.createdAt.toISOString(),
+    })),
+    ledger: entries.map((e) => ({
+      type: e.entryType,
+      party: e.influencerId ? 'influencer' : 'merchant',
+      amount: minorToDecimal(e.amountMinor, e.currency),
+      key: e.idempotencyKey,
+      occurredAt: e.occurredAt.toISOString(),
+    })),
+  }
+}
+
+/** A merchant approves before the hold ends. Only a pending commission moves; anything else is a 409. */
+export async function approveCommission(db: Db, id: string, now = new Date()): Promise<Commission> {
+  const c = await getCommission(db, id)
+  const [row] = await db
+    .update(commissions)
+    .set({ status: 'approved', approvedAt: now })
+    .where(and(eq(commissions.id, c.id), eq(commissions.status, 'pending')))
+    .returning()
+  if (!row)
+    throw new HttpError(409, 'not_pending', `commission is ${c.status}; only pending ones can be approved`)
+  return row
+}
+
+/**
+ * Reverses what is left of a commission by hand (fraud review, a chargeback the network never reported).
+ * Before payout the commission ends reversed; after payout the influencer gets a clawback entry instead.
+ * The row lock makes a repeated or concurrent request find nothing left (409), never reverse twice.
+ */
+export async function reverseCommission(db: Db, id: string, reason: string, now = new Date()) {
+  const found = await getCommission(db, id)
+  return db.transaction(async (tx) => {
+    const [c] = await tx.select().from(commissions).where(eq(commissions.id, found.id)).for('update')
+    if (!c) throw notFound(id)
+    const left = await leftOf(tx, c)
+    if (c.status === 'reversed' || left.gross <= 0n)
+      throw new HttpError(409, 'nothing_to_reverse', 'this commission has already been fully reversed')
+    const [p] = await tx
+      .select({ merchantId: programs.merchantId })
+      .from(programs)
+      .where(eq(programs.id, c.programId))
+    if (!p) throw new Error(`program ${c.programId} missing`)
+    const row = await recordReversal(tx, c, {
+      merchantId: p.merchantId,
+      refundConversionId: null,
+      gross: left.gross,
+      fee: left.fee,
+      left,
+      reason,
+      at: now,
+    })
+    return row ?? c
+  })
+}
+
+export async function balancesOf(db: Db, influencerId: string) {
+  if (!UUID.test(influencerId)) throw new HttpError(400, 'invalid_query', 'influencerId must be a UUID')
+  const rows = await rawRows<Record<string, string>>(
+    db,
+    sql`select currency, pending_minor::text as pending, approved_minor::text as approved, paid_minor::text as paid,
+          payouts_minor::text as payouts, carried_minor::text as carried, balance_minor::text as balance
+        from influencer_balances where influencer_id = ${influencerId} order by currency`,
+  )
+  return rows.map((r) => {
+    const cur = r.currency ?? 'USD'
+    const m = (k: string) => minorToDecimal(BigInt(r[k] ?? '0'), cur)
+    return {
+      currency: cur,
+      pending: m('pending'),
+      approved: m('approved'),
+      paid: m('paid'),
+      payouts: m('payouts'),
+      carried: m('carried'),
+      balance: m('balance'),
+    }
+  })
+}

@@ -1,0 +1,28 @@
+import { and, eq, lte } from 'drizzle-orm'
+import { commissions, programs } from '../db/schema/index.ts'
+import type { Db } from '../db/store.ts'
+
+export { accrueCommissions, reverseForRefund } from './accrual.ts'
+export {
+  approveCommission,
+  balancesOf,
+  explainCommission,
+  getCommission,
+  listCommissions,
+  reverseCommission,
+} from './review.ts'
+
+/** Pending commissions whose hold has passed become approved (the approver worker calls this). */
+export async function approveDue(db: Db, now: Date): Promise<number> {
+  const rows = await db
+    .update(commissions)
+    .set({ status: 'approved', approvedAt: now })
+    .where(and(eq(commissions.status, 'pending'), lte(commissions.holdUntil, now)))
+    .returning({ id: commissions.id })
+  return rows.length
+}
+
+export async function programOf(tx: Db, id: string) {
+  const [row] = await tx.select().from(programs).where(eq(programs.id, id))
+  return row
+}
