@@ -27,7 +27,7 @@ import {
   track,
   waitHttp,
 } from './lib/procs.ts'
-import type { LoadArgs, LoadResult } from './lib/webhooks-load.ts'
+import { clickUuidOf, type LoadArgs, type LoadResult } from './lib/webhooks-load.ts'
 
 const USAGE = `Usage: bun bench/webhooks.ts [options]      (or: bun run bench:webhooks [options])
 
@@ -213,6 +213,8 @@ async function main(p: Params): Promise<number> {
     DATA_DIR: join(tmp, 'data'),
     ...(p.pool ? { DATABASE_POOL_SIZE: String(p.pool) } : {}),
   }
+  const runId = `${process.pid}`
+  const clickAtMs = Date.now() - 60_000
   const migrateMs = await migrateWithBinary(bin, env, tmp)
   await runCli(bin, ['seed'], env)
 
@@ -228,6 +230,16 @@ async function main(p: Params): Promise<number> {
       secret: SHOPIFY_SECRET,
       slot: 1,
     })
+    // The clicks the orders name, stored as the click flusher stores them, so every delivery is attributed
+    // and commissioned (the path the target is about), not just stored.
+    const ids = Array.from({ length: p.n }, (_, i) => clickUuidOf(runId, clickAtMs, i))
+    for (let i = 0; i < ids.length; i += 5000)
+      await store.query(
+        `insert into clicks (id, clicked_at, link_id, slug, program_id, influencer_id, campaign_id)
+         select u, $2::timestamptz, l.id, l.slug, l.program_id, l.influencer_id, l.campaign_id
+           from unnest($1::uuid[]) u, tracking_links l where l.slug = 'glow-serum'`,
+        [ids.slice(i, i + 5000), new Date(clickAtMs).toISOString()],
+      )
   } finally {
     await store.close()
   }
@@ -247,11 +259,11 @@ async function main(p: Params): Promise<number> {
   const common = {
     url: `${base}/webhooks/shopify/glow-labs`,
     secret: SHOPIFY_SECRET,
-    runId: `${process.pid}`,
+    runId,
     concurrency: p.concurrency,
     clickKid: CLICK_KID,
     clickKeyHex: CLICK_KEY,
-    clickAtMs: Date.now() - 60_000,
+    clickAtMs,
     serverPid: server.pid,
   }
   log(`distinct: ${p.n} deliveries, concurrency ${p.concurrency}…`)
@@ -266,10 +278,17 @@ async function main(p: Params): Promise<number> {
   if (shutdown.code !== 0) warn(`the binary exited ${shutdown.code ?? shutdown.signal} on SIGTERM`)
 
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} })
-  let db: { conversions: number; events: number; attributed: number; eventsDistinctIds: number }
+  let db: {
+    conversions: number
+    events: number
+    attributed: number
+    commissions: number
+    eventsDistinctIds: number
+  }
   try {
-    const [row] = await sql<{ c: number; e: number; a: number; d: number }[]>`
+    const [row] = await sql<{ c: number; e: number; a: number; k: number; d: number }[]>`
       select (select count(*)::int from conversions) as c,
+             (select count(*)::int from commissions) as k,
              (select count(*)::int from webhook_events) as e,
              (select count(*)::int from conversions where click_id is not null) as a,
              (select count(distinct external_id)::int from webhook_events) as d`
@@ -277,6 +296,7 @@ async function main(p: Params): Promise<number> {
       conversions: row?.c ?? -1,
       events: row?.e ?? -1,
       attributed: row?.a ?? -1,
+      commissions: row?.k ?? -1,
       eventsDistinctIds: row?.d ?? -1,
     }
   } finally {
@@ -290,6 +310,8 @@ async function main(p: Params): Promise<number> {
     if (r.samples.length) warn(`${name}: unexpected answers, e.g. ${r.samples.join(' | ')}`)
   if (db.attributed !== db.conversions)
     warn(`${db.conversions - db.attributed} conversions carry no verified click id`)
+  if (db.commissions !== db.conversions)
+    warn(`${db.conversions - db.commissions} conversions earned no commission`)
 
   const perf = !p.quick
   const ok200 = distinct.statuses['200'] ?? 0
@@ -332,6 +354,13 @@ async function main(p: Params): Promise<number> {
       target: `= ${p.n}`,
       actual: `${db.conversions}`,
       pass: db.conversions === p.n,
+      enforced: true,
+    },
+    {
+      name: 'exactly once: commissions',
+      target: `= ${p.n}`,
+      actual: `${db.commissions}`,
+      pass: db.commissions === p.n,
       enforced: true,
     },
     {
@@ -385,7 +414,7 @@ async function main(p: Params): Promise<number> {
       r.map((v, c) => (c === 0 || c === 8 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  '),
     )
   console.log(
-    `\ndb: conversions ${db.conversions} (${db.attributed} with a verified click id), webhook_events ${db.events}` +
+    `\ndb: conversions ${db.conversions} (${db.attributed} with a verified click id), commissions ${db.commissions}, webhook_events ${db.events}` +
       `\nskinstack RSS MiB: ${atStart.rssMiB} at start, ${atEnd.rssMiB} at the end (peak ${atEnd.hwmMiB}); ` +
       `SIGTERM → exit ${shutdown.code ?? shutdown.signal} in ${shutdown.ms} ms\n`,
   )

@@ -48,7 +48,7 @@ export const webhookIdOf = (runId: string, i: number) => `bench-${runId}-${i}`
 export const orderIdOf = (i: number) => 50_000_000 + i
 
 /** A deterministic UUID v7 for delivery i (the click the order is attributed to), issued at clickAtMs. */
-function clickUuidOf(runId: string, clickAtMs: number, i: number): string {
+export function clickUuidOf(runId: string, clickAtMs: number, i: number): string {
   const t = clickAtMs.toString(16).padStart(12, '0')
   const h = createHmac('sha256', runId).update(String(i)).digest('hex')
   return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${h.slice(0, 3)}-8${h.slice(3, 6)}-${h.slice(6, 18)}`
@@ -68,7 +68,8 @@ export function buildDelivery(a: LoadArgs, i: number): { body: string; headers: 
     id: orderId,
     name: `#B${orderId}`,
     email: `shopper${i}@example.com`,
-    created_at: '2026-11-20T10:00:00-05:00',
+    // Half a minute after the click the order carries: inside the attribution window, never before the click.
+    created_at: new Date(a.clickAtMs + 30_000).toISOString(),
     currency: 'USD',
     subtotal_price: '100.00',
     total_price: '108.50',

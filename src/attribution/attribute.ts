@@ -16,6 +16,9 @@ import {
 import { touchWeights } from './weights.ts'
 
 const DAY_MS = 86_400_000
+// A network's order time and our click time come from different clocks: a click this much "after" the sale
+// is still taken as before it.
+const CLOCK_SKEW_MS = 10 * 60_000
 
 // Evidence in the order it is trusted (issue 5): our signed click id → the network's sub-id → a coupon
 // mapped to an influencer → the attribution cookie's click → the last click in the window matched by device
@@ -145,11 +148,13 @@ async function findEvidence(tx: Db, conv: Conversion, programs: Program[]): Prom
         test ??
         (age > program.cookieWindowDays * DAY_MS
           ? 'click_expired'
-          : isBot(click, program)
-            ? 'bot_click'
-            : !program.active
-              ? 'program_inactive'
-              : null)
+          : age < -CLOCK_SKEW_MS
+            ? 'click_after_conversion'
+            : isBot(click, program)
+              ? 'bot_click'
+              : !program.active
+                ? 'program_inactive'
+                : null)
       return {
         program,
         evidence: 'click_id',

@@ -176,6 +176,12 @@ describe('attribution and commissions from a delivery', () => {
     ['a test event', { test: true }, 0, 'test_event'],
     ['a click older than the window', {}, 8 * 24, 'click_expired'],
     ['a bot click', {}, 1, 'bot_click'],
+    [
+      'a click two hours after the sale',
+      { occurred_at: hoursAgo(3).toISOString() },
+      1,
+      'click_after_conversion',
+    ],
   ] as const)('%s is attributed but not billable', async (_name, extra, ageH, reason) => {
     const click = await plantClick(
       hoursAgo(ageH || 1),
