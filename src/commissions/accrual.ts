@@ -7,6 +7,7 @@ import {
 } from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
 import {
+  addFractions,
   applyFractions,
   decimalToFraction,
   decimalToMinor,
@@ -24,6 +25,7 @@ import {
   monthVolume,
   rateOverride,
   refundsOf,
+  reversedByRefunds,
   ruleFor,
 } from './queries.ts'
 
@@ -176,9 +178,12 @@ const compareRates = (a: string, b: string) => {
 
 /**
  * A refund reverses its sale's commissions in proportion to what it refunds of the commissionable base
- * (line-level when the refund names lines, else by its total). Once refunds cover the whole order, whatever
- * is left is reversed. Before payout the commission shrinks (reversed when nothing is left); after payout the
- * influencer gets a clawback entry carried into the next payout, never an edit of what was paid.
+ * (line-level when the refund names lines, else by its total). The proportion is cumulative: after refunds
+ * r1…rk (in the order they were stored), round(gross × (f1 + … + fk)) has been reversed, each refund adding
+ * the difference, so the total reversed is rounded once whatever way the refunded money was split. Once
+ * refunds cover the whole order, whatever is left is reversed. Before payout the commission shrinks
+ * (reversed when nothing is left); after payout the influencer gets a clawback entry carried into the next
+ * payout, never an edit of what was paid.
  */
 export async function reverseForRefund(
   tx: Db,
@@ -187,32 +192,26 @@ export async function reverseForRefund(
   program: Program,
 ): Promise<void> {
   const saleBase = baseOf(sale, program).baseMinor
-  const refundBase =
-    refund.subtotal !== null || (refund.lineItems?.length ?? 0) > 0
-      ? baseOf(refund, program).baseMinor
-      : applyFractions(saleBase, {
-          num: decimalToMinor(refund.total, sale.currency),
-          den: decimalToMinor(sale.total, sale.currency) || 1n,
-        })
-  // Every refund stored so far counts, whatever order they arrived in, so the last one reverses the remainder.
-  const refundedTotal = (await refundsOf(tx, sale.id)).reduce(
-    (a, r) => a + decimalToMinor(r.total, sale.currency),
-    0n,
-  )
-  const full = refundedTotal >= decimalToMinor(sale.total, sale.currency)
-  const ratio: Fraction = saleBase > 0n ? { num: refundBase, den: saleBase } : { num: 0n, den: 1n }
+  const saleTotal = decimalToMinor(sale.total, sale.currency)
+  const share = (r: Conversion): Fraction =>
+    r.subtotal !== null || (r.lineItems?.length ?? 0) > 0
+      ? { num: baseOf(r, program).baseMinor, den: saleBase || 1n }
+      : { num: decimalToMinor(r.total, sale.currency), den: saleTotal || 1n }
+  const upToThis = (await refundsOf(tx, sale.id)).filter((r) => r.id <= refund.id)
+  const full = upToThis.reduce((a, r) => a + decimalToMinor(r.total, sale.currency), 0n) >= saleTotal
+  const cumulative = upToThis.map(share).reduce(addFractions, { num: 0n, den: 1n })
+  const earlier = upToThis.filter((r) => r.id !== refund.id).map((r) => r.id)
 
   for (const c of await commissionsOfConversion(tx, sale.id)) {
     if (c.status === 'reversed') continue
     const left = await leftOf(tx, c)
     if (left.gross <= 0n) continue
-    let gross = full ? left.gross : min(left.gross, applyFractions(c.grossMinor, ratio))
-    if (gross < 0n) gross = 0n
-    let fee =
-      gross === left.gross
-        ? left.fee
-        : min(left.fee, applyFractions(gross, decimalToFraction(program.platformFeeRate)))
+    const done = await reversedByRefunds(tx, c.id, earlier)
+    const target = (whole: bigint) => (full ? whole : min(whole, applyFractions(whole, cumulative)))
+    const gross = clamp(target(c.grossMinor) - done.gross, 0n, left.gross)
+    let fee = gross === left.gross ? left.fee : clamp(target(c.feeMinor) - done.fee, 0n, min(left.fee, gross))
     if (gross - fee > left.net) fee = gross - left.net
+    if (gross === 0n && fee === 0n) continue
     await recordReversal(tx, c, {
       merchantId: program.merchantId,
       refundConversionId: refund.id,
@@ -225,4 +224,5 @@ export async function reverseForRefund(
   }
 }
 
+const clamp = (v: bigint, lo: bigint, hi: bigint) => (v < lo ? lo : v > hi ? hi : v)
 const min = (a: bigint, b: bigint) => (a < b ? a : b)

@@ -87,11 +87,27 @@ export async function reversedSoFar(tx: Db, commissionId: string) {
   return { gross: BigInt(row?.gross ?? '0'), fee: BigInt(row?.fee ?? '0'), net: BigInt(row?.net ?? '0') }
 }
 
-/** Refunds of an order: their totals so far (for the "fully refunded" test) and those not yet applied. */
+/** Refunds of a sale in the order they were stored (uuid v7 ids). */
 export async function refundsOf(tx: Db, saleId: string) {
   return tx
     .select()
     .from(conversions)
     .where(and(eq(conversions.parentConversionId, saleId), eq(conversions.kind, 'refund')))
-    .orderBy(asc(conversions.occurredAt), asc(conversions.id))
+    .orderBy(asc(conversions.id))
+}
+
+/** What the given refunds have reversed of a commission so far. */
+export async function reversedByRefunds(tx: Db, commissionId: string, refundIds: readonly string[]) {
+  if (refundIds.length === 0) return { gross: 0n, fee: 0n }
+  const [row] = await rawRows<{ gross: string; fee: string }>(
+    tx,
+    sql`select coalesce(sum(gross_minor), 0)::text as gross, coalesce(sum(fee_minor), 0)::text as fee
+          from ${reversals}
+         where commission_id = ${commissionId}
+           and refund_conversion_id in (${sql.join(
+             refundIds.map((id) => sql`${id}::uuid`),
+             sql`, `,
+           )})`,
+  )
+  return { gross: BigInt(row?.gross ?? '0'), fee: BigInt(row?.fee ?? '0') }
 }
