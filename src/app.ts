@@ -10,6 +10,7 @@ import { redirectPlugin, redirectServeRoutes } from './redirect/plugin.ts'
 import { createRedirect, type Redirect } from './redirect/service.ts'
 import { errorBody, HttpError } from './shared/errors.ts'
 import { createWebhookIntake } from './webhooks/intake.ts'
+import { importsPlugin } from './webhooks/imports-plugin.ts'
 import { webhookSecretsPlugin, webhooksPlugin } from './webhooks/plugin.ts'
 import type { Logger } from './shared/logger.ts'
 
@@ -30,9 +31,16 @@ export function createRuntime(d: { config: Config; store: Store; log: Logger }) 
 }
 
 const MAX_BODY_BYTES = 1024 * 1024
-// 1,000 links with long destinations and UTM sets fit comfortably.
-const BULK_PATH = '/api/v1/links/bulk'
+// 1,000 links with long destinations and UTM sets fit comfortably; so does a month of a network's CSV report.
+const BULK_PATHS = ['/api/v1/links/bulk', '/api/v1/imports/conversions']
 const BULK_MAX_BODY_BYTES = 8 * MAX_BODY_BYTES
+
+/** The body limit for a request URL; the import names its merchant in the query, so the path is compared. */
+function bodyLimit(url: string): number {
+  const q = url.indexOf('?')
+  const path = q < 0 ? url : url.slice(0, q)
+  return BULK_PATHS.some((p) => path.endsWith(p)) ? BULK_MAX_BODY_BYTES : MAX_BODY_BYTES
+}
 
 const statusOf = (s: unknown) => (typeof s === 'number' ? s : 200)
 
@@ -53,7 +61,7 @@ export function createApp(deps: AppDeps) {
   })
     .onRequest(({ request, set }) => {
       started.set(request, performance.now())
-      const limit = request.url.endsWith(BULK_PATH) ? BULK_MAX_BODY_BYTES : MAX_BODY_BYTES
+      const limit = bodyLimit(request.url)
       if (Number(request.headers.get('content-length') ?? 0) > limit) {
         set.status = 413
         return errorBody('body_too_large', `request body exceeds ${limit} bytes`)
@@ -97,6 +105,7 @@ export function createApp(deps: AppDeps) {
     .use(commissionsPlugin({ store: deps.store, config: deps.config }))
     .use(webhooksPlugin({ intake, log: deps.log, registry: metrics.registry }))
     .use(webhookSecretsPlugin({ store: deps.store, config: deps.config, intake }))
+    .use(importsPlugin({ store: deps.store, config: deps.config }))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -5,6 +5,7 @@ import { runHealthcheck } from './cli/healthcheck.ts'
 import { runLedgerVerify } from './cli/ledger.ts'
 import { runMigrate, runSeed } from './cli/migrate.ts'
 import { runServe } from './cli/serve.ts'
+import { runWebhooksReplay } from './cli/webhooks.ts'
 import { ConfigError, loadConfig, loadPort } from './config.ts'
 import { DatabaseUnavailableError } from './db/client.ts'
 import { VERSION } from './version.ts'
@@ -34,6 +35,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return runDoctor(config)
     case 'ledger':
       return runLedgerVerify(config, { json: cli.ledger?.json ?? false })
+    case 'webhooks':
+      if (!cli.webhooks) throw new UsageError('webhooks needs an action')
+      return runWebhooksReplay(config, cli.webhooks)
   }
 }
 

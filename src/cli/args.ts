@@ -12,6 +12,7 @@ export const COMMANDS = [
   'doctor',
   'seed',
   'ledger',
+  'webhooks',
   'healthcheck',
   'version',
   'help',
@@ -21,12 +22,19 @@ export type Command = (typeof COMMANDS)[number]
 export const LEDGER_ACTIONS = ['verify'] as const
 export type LedgerAction = (typeof LEDGER_ACTIONS)[number]
 
+export const WEBHOOKS_ACTIONS = ['replay'] as const
+export type WebhooksAction = (typeof WEBHOOKS_ACTIONS)[number]
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 export interface Cli {
   command: Command
   flags: ConfigFlags
   migrate: boolean
   /** ledger: what to do with it; set only for that command. */
   ledger?: { action: LedgerAction; json: boolean }
+  /** webhooks: the action and the event it applies to; set only for that command. */
+  webhooks?: { action: WebhooksAction; eventId: string; json: boolean }
 }
 
 export const HELP = `skinstack — self-hosted affiliate tracking engine
@@ -41,6 +49,11 @@ Commands:
   ledger verify [--json]
                Check the money invariants (commission entries, reversals, statuses, attribution
                weights, balances); prints each check's violations, exits 3 if there are any
+  webhooks replay <event-id> [--json]
+               Process a stored webhook event (or imported report row) again, by its id (a UUID), e.g.
+               one whose processing failed: stores its conversions and settles them exactly once. An
+               event already processed is left as it is (and says so); one stored with an invalid
+               signature is refused. The signature is not checked again.
   healthcheck  Exit 0 if the server on --port answers /healthz (for container HEALTHCHECK)
   version      Print the version
   help         Show this help
@@ -50,7 +63,7 @@ Flags:
   --host <addr>     Listen address (env HOST, default 0.0.0.0)
   --data-dir <dir>  Embedded database directory when DATABASE_URL is unset (env DATA_DIR, default ./data)
   --no-migrate      serve: do not apply pending migrations (/readyz reports them)
-  --json            ledger verify: print the result as JSON
+  --json            ledger verify, webhooks replay: print the result as JSON
   -h, --help        Show this help
   -v, --version     Print the version
 
@@ -58,8 +71,9 @@ Environment: DATABASE_URL, DATABASE_POOL_SIZE, LOG_LEVEL, TRUSTED_PROXIES, PUBLI
   CLICK_ID_KEYS ("kid:secret,…"), IP_HASH_SALT, MASTER_KEY (32 bytes, hex or base64).
   Without DATABASE_URL, an embedded PostgreSQL (PGlite) keeps data under DATA_DIR.
 
-Exit codes: 0 ok, 1 failure (database unreachable, doctor check failed), 2 bad usage or configuration,
-  3 ledger verify found violations.
+Exit codes: 0 ok (webhooks replay: processed, or already processed), 1 failure (database unreachable,
+  doctor check failed, replayed event failed again), 2 bad usage or configuration, 3 ledger verify found
+  violations, 4 webhooks replay: unknown event id, or an event that cannot be replayed.
 `
 
 export function parseCli(argv: readonly string[]): Cli {
@@ -75,17 +89,37 @@ export function parseCli(argv: readonly string[]): Cli {
   const name = positionals[0] ?? 'help'
   if (!(COMMANDS as readonly string[]).includes(name)) throw new UsageError(`unknown command '${name}'`)
   const command = name as Command
-  const arity = command === 'ledger' ? 2 : 1
+  const arity = command === 'ledger' ? 2 : command === 'webhooks' ? 3 : 1
   if (positionals.length > arity) throw new UsageError(`unexpected argument '${positionals[arity]}'`)
   if (values['no-migrate'] && command !== 'serve') throw new UsageError('--no-migrate applies only to serve')
-  if (values.json && command !== 'ledger') throw new UsageError('--json applies only to ledger verify')
+  if (values.json && command !== 'ledger' && command !== 'webhooks')
+    throw new UsageError('--json applies only to ledger verify and webhooks replay')
   const flags: ConfigFlags = {}
   if (values.port !== undefined) flags.port = values.port
   if (values.host !== undefined) flags.host = values.host
   if (values['data-dir'] !== undefined) flags.dataDir = values['data-dir']
   const cli: Cli = { command, flags, migrate: !values['no-migrate'] }
   if (command === 'ledger') cli.ledger = { action: ledgerAction(positionals[1]), json: !!values.json }
+  if (command === 'webhooks')
+    cli.webhooks = {
+      action: webhooksAction(positionals[1]),
+      eventId: eventId(positionals[2]),
+      json: !!values.json,
+    }
   return cli
+}
+
+function webhooksAction(action: string | undefined): WebhooksAction {
+  if (action === undefined) throw new UsageError(`webhooks needs an action: ${WEBHOOKS_ACTIONS.join(', ')}`)
+  if (!(WEBHOOKS_ACTIONS as readonly string[]).includes(action))
+    throw new UsageError(`unknown webhooks action '${action}' (expected ${WEBHOOKS_ACTIONS.join(', ')})`)
+  return action as WebhooksAction
+}
+
+function eventId(id: string | undefined): string {
+  if (id === undefined) throw new UsageError('webhooks replay needs an event id')
+  if (!UUID_RE.test(id)) throw new UsageError(`'${id}' is not an event id (a UUID)`)
+  return id.toLowerCase()
 }
 
 function ledgerAction(action: string | undefined): LedgerAction {

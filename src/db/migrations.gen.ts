@@ -8,6 +8,7 @@ import m0004 from '../../drizzle/0004_links_created_index.sql' with { type: 'tex
 import m0005 from '../../drizzle/0005_attribution_ledger.sql' with { type: 'text' }
 import m0006 from '../../drizzle/0006_ledger_balances.sql' with { type: 'text' }
 import m0007 from '../../drizzle/0007_clicks_device_index.sql' with { type: 'text' }
+import m0008 from '../../drizzle/0008_import_mappings.sql' with { type: 'text' }
 import journal from '../../drizzle/meta/_journal.json' with { type: 'json' }
 
 const sqlByTag: Record<string, string> = {
@@ -19,6 +20,7 @@ const sqlByTag: Record<string, string> = {
   '0005_attribution_ledger': m0005,
   '0006_ledger_balances': m0006,
   '0007_clicks_device_index': m0007,
+  '0008_import_mappings': m0008,
 }
 
 /** Every migration in journal order, shaped for db/migrate.ts. */

@@ -3,7 +3,7 @@ import type { Config } from '../config.ts'
 import { conversions } from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
 import { verifyClickId } from '../shared/click-id.ts'
-import type { NormalizedEvent, SourceAdapter } from './adapter.ts'
+import type { EventSource, NormalizedEvent } from './adapter.ts'
 import { compareDecimals, subtractDecimals, sumDecimals } from './networks/amounts.ts'
 
 // One business event → one conversions row, whichever delivery, topic or channel reports it.
@@ -14,7 +14,7 @@ import { compareDecimals, subtractDecimals, sumDecimals } from './networks/amoun
  */
 export async function storeConversion(
   tx: Db,
-  d: { config: Config; adapter: SourceAdapter },
+  d: { config: Config; source: EventSource },
   merchantId: string,
   webhookEventId: string,
   e: NormalizedEvent,
@@ -45,7 +45,7 @@ export async function storeConversion(
     .values({
       merchantId,
       webhookEventId,
-      source: d.adapter.source,
+      source: d.source,
       externalOrderId: e.orderId,
       externalEventId: e.kind === 'refund' || e.kind === 'subscription_renewal' ? e.subEventId : null,
       kind: e.kind,

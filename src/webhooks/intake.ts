@@ -1,21 +1,16 @@
 import { createHash } from 'node:crypto'
-import { and, eq } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import { LRUCache } from 'lru-cache'
 import type { Config } from '../config.ts'
-import { conversions, merchants, webhookEvents } from '../db/schema/index.ts'
-import type { Db, Store } from '../db/store.ts'
+import { merchants } from '../db/schema/index.ts'
+import type { Store } from '../db/store.ts'
 import { verifyClickId } from '../shared/click-id.ts'
 import { HttpError } from '../shared/errors.ts'
 import type { SourceAdapter } from './adapter.ts'
-import { storeConversion } from './conversions.ts'
-import { settleConversion } from '../attribution/service.ts'
+import { duplicateOf, ingest, type IntakeResult } from './pipeline.ts'
 import { activeSecrets } from './secrets.ts'
 
-export interface IntakeResult {
-  readonly duplicate: boolean
-  readonly eventId: string
-  readonly conversionIds: string[]
-}
+export type { IntakeResult } from './pipeline.ts'
 
 // Headers that authenticate the caller are never stored; the rest are kept for audits and replays.
 const SECRET_HEADERS = new Set(['authorization', 'cookie', 'refersion-secret-key', 'proxy-authorization'])
@@ -36,9 +31,10 @@ export interface WebhookIntake {
 }
 
 /**
- * Verify → normalize → store, exactly once. The delivery and its conversions commit in one transaction; a
- * repeated delivery (same provider event id) and a second topic for the same order both find what the first
- * stored, so retries, duplicates and races change nothing.
+ * Verify → normalize → store, exactly once (pipeline.ts). The delivery and its conversions commit in one
+ * transaction; a repeated delivery (same provider event id) and a second topic for the same order both find
+ * what the first stored, so retries, duplicates and races change nothing; a retry of a delivery whose
+ * processing failed (kept as 'failed') completes it.
  */
 export function createWebhookIntake(d: { store: Store; config: Config }): WebhookIntake {
   const merchantIds = new LRUCache<string, string>({ max: 10_000, ttl: MERCHANT_TTL_MS })
@@ -95,70 +91,21 @@ export function createWebhookIntake(d: { store: Store; config: Config }): Webhoo
       const externalId =
         events[0]?.externalEventId ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`
       const seenKey = `${adapter.source}:${merchant}:${externalId}`
+      const key = { source: adapter.source, merchantId: merchant, externalId }
       if (seenHere.has(seenKey)) {
-        const seen = await duplicateOf(d.store.db, adapter.source, merchant, externalId)
+        const seen = await duplicateOf(d.store.db, key)
         if (seen) return seen
       }
-      const result = await d.store.db.transaction(async (tx): Promise<IntakeResult> => {
-        const [event] = await tx
-          .insert(webhookEvents)
-          .values({
-            source: adapter.source,
-            externalId,
-            merchantId: merchant,
-            headers: storableHeaders(headers),
-            rawBody,
-            signatureValid: true,
-            status: events.length ? 'processed' : 'ignored',
-            attempts: 1,
-            processedAt: new Date(),
-          })
-          .onConflictDoNothing()
-          .returning({ id: webhookEvents.id })
-        if (!event) {
-          const raced = await duplicateOf(tx, adapter.source, merchant, externalId)
-          if (!raced) throw new Error('duplicate delivery vanished')
-          return raced
-        }
-        const conversionIds: string[] = []
-        for (const e of events) {
-          const stored = await storeConversion(tx, { config: d.config, adapter }, merchant, event.id, e)
-          // Attribution, commissions and ledger commit with the delivery, or not at all.
-          if (stored.created) await settleConversion(tx, stored.id)
-          conversionIds.push(stored.id)
-        }
-        return { duplicate: false, eventId: event.id, conversionIds }
+      const result = await ingest(d.store.db, d.config, {
+        ...key,
+        headers: storableHeaders(headers),
+        rawBody,
+        events,
       })
       seenHere.set(seenKey, true)
       return result
     },
   }
-}
-
-/** The first delivery of this event and its conversions, in one round trip; undefined if never stored. */
-async function duplicateOf(
-  tx: Db,
-  source: SourceAdapter['source'],
-  merchantId: string,
-  externalId: string,
-): Promise<IntakeResult | undefined> {
-  const rows = await tx
-    .select({ eventId: webhookEvents.id, conversionId: conversions.id })
-    .from(webhookEvents)
-    .leftJoin(conversions, eq(conversions.webhookEventId, webhookEvents.id))
-    .where(
-      and(
-        eq(webhookEvents.source, source),
-        eq(webhookEvents.merchantId, merchantId),
-        eq(webhookEvents.externalId, externalId),
-      ),
-    )
-    // v7 ids sort by creation: the same order the first delivery answered with.
-    .orderBy(conversions.id)
-  const first = rows[0]
-  if (!first) return undefined
-  const conversionIds = rows.flatMap((r) => (r.conversionId ? [r.conversionId] : []))
-  return { duplicate: true, eventId: first.eventId, conversionIds }
 }
 
 function storableHeaders(h: Headers): Record<string, string> {

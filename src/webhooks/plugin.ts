@@ -6,6 +6,7 @@ import type { Store } from '../db/store.ts'
 import { HttpError } from '../shared/errors.ts'
 import type { Logger } from '../shared/logger.ts'
 import type { WebhookIntake } from './intake.ts'
+import { EventFailedError } from './pipeline.ts'
 import {
   PostbackParams,
   SecretInput,
@@ -71,9 +72,14 @@ export const webhooksPlugin = (d: { intake: WebhookIntake; log: Logger; registry
         throw err
       }
       count(source, 'unavailable')
-      // Nothing was committed (one transaction): the provider's retry will complete it.
-      d.log.error({ err, source }, 'webhook not stored; asking the sender to retry')
       set.headers['retry-after'] = '30'
+      // Nothing of the processing was committed (one transaction); a failure that will recur is kept on the
+      // event as 'failed'. Either way the provider's retry (or `skinstack webhooks replay`) completes it.
+      if (err instanceof EventFailedError) {
+        d.log.error({ err: err.cause, source, eventId: err.eventId }, 'webhook failed; kept as failed')
+        throw new HttpError(503, 'processing_failed', 'the event could not be processed; retry later')
+      }
+      d.log.error({ err, source }, 'webhook not stored; asking the sender to retry')
       throw new HttpError(503, 'unavailable', 'could not store the event; retry later')
     }
   }

@@ -63,7 +63,7 @@ const view = (r: typeof webhookSecrets.$inferSelect): SecretView => ({
   createdAt: r.createdAt.toISOString(),
 })
 
-async function merchantIdOf(store: Store, slug: string): Promise<string> {
+export async function merchantIdOf(store: Store, slug: string): Promise<string> {
   const [m] = await store.db.select({ id: merchants.id }).from(merchants).where(eq(merchants.slug, slug))
   if (!m) throw new HttpError(404, 'unknown_merchant', `no merchant "${slug}"`)
   return m.id

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { parseCli, UsageError } from '../../src/cli/args.ts'
+import { HELP, parseCli, UsageError } from '../../src/cli/args.ts'
 
 describe('parseCli', () => {
   test.each([
@@ -11,6 +11,7 @@ describe('parseCli', () => {
     [['migrate'], 'migrate'],
     [['doctor'], 'doctor'],
     [['ledger', 'verify'], 'ledger'],
+    [['webhooks', 'replay', '0190a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b'], 'webhooks'],
   ])('%p → %s', (argv, command) => {
     expect(parseCli(argv).command).toBe(command as never)
   })
@@ -30,6 +31,39 @@ describe('parseCli', () => {
     expect(parseCli(['ledger', 'verify', '--json']).ledger).toEqual({ action: 'verify', json: true })
     expect(parseCli(['--json', 'ledger', 'verify']).ledger).toEqual({ action: 'verify', json: true })
     expect(parseCli(['doctor']).ledger).toBeUndefined()
+  })
+
+  test('webhooks replay <event-id>, with and without --json; the id is normalised to lower case', () => {
+    const id = '0190A5B2-7C3D-7E4F-8A9B-0C1D2E3F4A5B'
+    expect(parseCli(['webhooks', 'replay', id])).toEqual({
+      command: 'webhooks',
+      flags: {},
+      migrate: true,
+      webhooks: { action: 'replay', eventId: id.toLowerCase(), json: false },
+    })
+    expect(parseCli(['webhooks', 'replay', '--json', id]).webhooks?.json).toBe(true)
+    expect(parseCli(['ledger', 'verify']).webhooks).toBeUndefined()
+  })
+
+  test.each([
+    [['webhooks'], 'webhooks needs an action: replay'],
+    [['webhooks', 'retry'], "unknown webhooks action 'retry' (expected replay)"],
+    [['webhooks', 'replay'], 'webhooks replay needs an event id'],
+    [['webhooks', 'replay', '42'], "'42' is not an event id (a UUID)"],
+    [['webhooks', 'replay', '0190a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b', 'more'], "unexpected argument 'more'"],
+    [
+      ['webhooks', 'replay', '0190a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b', '--no-migrate'],
+      '--no-migrate applies only to serve',
+    ],
+    [['doctor', '--json'], '--json applies only to ledger verify and webhooks replay'],
+  ])('%p is a usage error', (argv, message) => {
+    expect(() => parseCli(argv)).toThrow(UsageError)
+    expect(() => parseCli(argv)).toThrow(message)
+  })
+
+  test('--help documents webhooks replay and its exit codes', () => {
+    expect(HELP).toContain('webhooks replay <event-id> [--json]')
+    expect(HELP).toContain('4 webhooks replay: unknown event id, or an event that cannot be replayed')
   })
 
   test.each([
