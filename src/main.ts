@@ -1,5 +1,6 @@
 #!/usr/bin/env bun
 import { HELP, parseCli, UsageError } from './cli/args.ts'
+import { runAttributionRecompute } from './cli/attribution.ts'
 import { runDoctor } from './cli/doctor.ts'
 import { runHealthcheck } from './cli/healthcheck.ts'
 import { runLedgerVerify } from './cli/ledger.ts'
@@ -35,6 +36,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return runDoctor(config)
     case 'ledger':
       return runLedgerVerify(config, { json: cli.ledger?.json ?? false })
+    case 'attribution':
+      if (!cli.attribution) throw new UsageError('attribution needs an action')
+      return runAttributionRecompute(config, cli.attribution)
     case 'webhooks':
       if (!cli.webhooks) throw new UsageError('webhooks needs an action')
       return runWebhooksReplay(config, cli.webhooks)

@@ -12,6 +12,7 @@ export const COMMANDS = [
   'doctor',
   'seed',
   'ledger',
+  'attribution',
   'webhooks',
   'healthcheck',
   'version',
@@ -21,6 +22,9 @@ export type Command = (typeof COMMANDS)[number]
 
 export const LEDGER_ACTIONS = ['verify'] as const
 export type LedgerAction = (typeof LEDGER_ACTIONS)[number]
+
+export const ATTRIBUTION_ACTIONS = ['recompute'] as const
+export type AttributionAction = (typeof ATTRIBUTION_ACTIONS)[number]
 
 export const WEBHOOKS_ACTIONS = ['replay'] as const
 export type WebhooksAction = (typeof WEBHOOKS_ACTIONS)[number]
@@ -33,6 +37,8 @@ export interface Cli {
   migrate: boolean
   /** ledger: what to do with it; set only for that command. */
   ledger?: { action: LedgerAction; json: boolean }
+  /** attribution recompute: the window of conversions received, [from, to). */
+  attribution?: { action: AttributionAction; from: Date; to: Date; keepSchema: boolean; json: boolean }
   /** webhooks: the action and the event it applies to; set only for that command. */
   webhooks?: { action: WebhooksAction; eventId: string; json: boolean }
 }
@@ -49,6 +55,11 @@ Commands:
   ledger verify [--json]
                Check the money invariants (commission entries, reversals, statuses, attribution
                weights, balances); prints each check's violations, exits 3 if there are any
+  attribution recompute --from <date> --to <date> [--keep-schema] [--json]
+               Settle the conversions received in [from, to) again with today's code and program
+               settings into a scratch schema, and list every difference from the live attributions,
+               commissions and reversals; writes nothing live. Exits 3 if anything differs.
+               Dates are ISO 8601 (2026-11-01 is midnight UTC); --keep-schema keeps the scratch tables
   webhooks replay <event-id> [--json]
                Process a stored webhook event (or imported report row) again, by its id (a UUID), e.g.
                one whose processing failed: stores its conversions and settles them exactly once. An
@@ -63,7 +74,7 @@ Flags:
   --host <addr>     Listen address (env HOST, default 0.0.0.0)
   --data-dir <dir>  Embedded database directory when DATABASE_URL is unset (env DATA_DIR, default ./data)
   --no-migrate      serve: do not apply pending migrations (/readyz reports them)
-  --json            ledger verify, webhooks replay: print the result as JSON
+  --json            ledger verify, attribution recompute, webhooks replay: print the result as JSON
   -h, --help        Show this help
   -v, --version     Print the version
 
@@ -73,7 +84,7 @@ Environment: DATABASE_URL, DATABASE_POOL_SIZE, LOG_LEVEL, TRUSTED_PROXIES, PUBLI
 
 Exit codes: 0 ok (webhooks replay: processed, or already processed), 1 failure (database unreachable,
   doctor check failed, replayed event failed again), 2 bad usage or configuration, 3 ledger verify found
-  violations, 4 webhooks replay: unknown event id, or an event that cannot be replayed.
+  violations or attribution recompute found differences, 4 webhooks replay: unknown event id, or an event that cannot be replayed.
 `
 
 export function parseCli(argv: readonly string[]): Cli {
@@ -89,44 +100,58 @@ export function parseCli(argv: readonly string[]): Cli {
   const name = positionals[0] ?? 'help'
   if (!(COMMANDS as readonly string[]).includes(name)) throw new UsageError(`unknown command '${name}'`)
   const command = name as Command
-  const arity = command === 'ledger' ? 2 : command === 'webhooks' ? 3 : 1
+  const arity = command === 'ledger' || command === 'attribution' ? 2 : command === 'webhooks' ? 3 : 1
   if (positionals.length > arity) throw new UsageError(`unexpected argument '${positionals[arity]}'`)
   if (values['no-migrate'] && command !== 'serve') throw new UsageError('--no-migrate applies only to serve')
-  if (values.json && command !== 'ledger' && command !== 'webhooks')
-    throw new UsageError('--json applies only to ledger verify and webhooks replay')
+  if (values.json && command !== 'ledger' && command !== 'webhooks' && command !== 'attribution')
+    throw new UsageError('--json applies only to ledger verify, attribution recompute and webhooks replay')
+  for (const f of ['from', 'to', 'keep-schema'] as const)
+    if (values[f] !== undefined && command !== 'attribution')
+      throw new UsageError(`--${f} applies only to attribution recompute`)
   const flags: ConfigFlags = {}
   if (values.port !== undefined) flags.port = values.port
   if (values.host !== undefined) flags.host = values.host
   if (values['data-dir'] !== undefined) flags.dataDir = values['data-dir']
   const cli: Cli = { command, flags, migrate: !values['no-migrate'] }
-  if (command === 'ledger') cli.ledger = { action: ledgerAction(positionals[1]), json: !!values.json }
+  if (command === 'ledger')
+    cli.ledger = { action: actionOf('ledger', LEDGER_ACTIONS, positionals[1]), json: !!values.json }
+  if (command === 'attribution') {
+    const action = actionOf('attribution', ATTRIBUTION_ACTIONS, positionals[1])
+    const from = dateFlag('--from', values.from)
+    const to = dateFlag('--to', values.to)
+    if (!(from < to)) throw new UsageError('--from must be before --to')
+    cli.attribution = { action, from, to, keepSchema: !!values['keep-schema'], json: !!values.json }
+  }
   if (command === 'webhooks')
     cli.webhooks = {
-      action: webhooksAction(positionals[1]),
+      action: actionOf('webhooks', WEBHOOKS_ACTIONS, positionals[1]),
       eventId: eventId(positionals[2]),
       json: !!values.json,
     }
   return cli
 }
 
-function webhooksAction(action: string | undefined): WebhooksAction {
-  if (action === undefined) throw new UsageError(`webhooks needs an action: ${WEBHOOKS_ACTIONS.join(', ')}`)
-  if (!(WEBHOOKS_ACTIONS as readonly string[]).includes(action))
-    throw new UsageError(`unknown webhooks action '${action}' (expected ${WEBHOOKS_ACTIONS.join(', ')})`)
-  return action as WebhooksAction
+function actionOf<A extends string>(command: string, actions: readonly A[], action: string | undefined): A {
+  if (action === undefined) throw new UsageError(`${command} needs an action: ${actions.join(', ')}`)
+  if (!(actions as readonly string[]).includes(action))
+    throw new UsageError(`unknown ${command} action '${action}' (expected ${actions.join(', ')})`)
+  return action as A
+}
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/
+
+function dateFlag(name: string, value: string | undefined): Date {
+  if (value === undefined) throw new UsageError(`attribution recompute needs ${name}`)
+  const d = new Date(value)
+  if (!DATE_RE.test(value) || Number.isNaN(d.getTime()))
+    throw new UsageError(`${name} '${value}' is not an ISO 8601 date (2026-11-01) or date-time with a zone`)
+  return d
 }
 
 function eventId(id: string | undefined): string {
   if (id === undefined) throw new UsageError('webhooks replay needs an event id')
   if (!UUID_RE.test(id)) throw new UsageError(`'${id}' is not an event id (a UUID)`)
   return id.toLowerCase()
-}
-
-function ledgerAction(action: string | undefined): LedgerAction {
-  if (action === undefined) throw new UsageError(`ledger needs an action: ${LEDGER_ACTIONS.join(', ')}`)
-  if (!(LEDGER_ACTIONS as readonly string[]).includes(action))
-    throw new UsageError(`unknown ledger action '${action}' (expected ${LEDGER_ACTIONS.join(', ')})`)
-  return action as LedgerAction
 }
 
 function parse(argv: readonly string[]) {
@@ -140,6 +165,9 @@ function parse(argv: readonly string[]) {
       'data-dir': { type: 'string' },
       'no-migrate': { type: 'boolean' },
       json: { type: 'boolean' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'keep-schema': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },

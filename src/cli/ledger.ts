@@ -1,15 +1,9 @@
 import { type LedgerCheck, verifyLedger } from '../commissions/ledger-verify.ts'
 import type { Config } from '../config.ts'
-import { openStore } from '../db/client.ts'
-import { migrationStatus } from '../db/migrate.ts'
+import { stderr, stdout, withCurrentSchema, type Write } from './db-command.ts'
 
 /** Exit code of `ledger verify` when any invariant is violated (1 stays "could not check"). */
 export const EXIT_VIOLATIONS = 3
-
-type Write = (text: string) => void
-
-const stdout: Write = (text) => void process.stdout.write(text)
-const stderr: Write = (text) => void process.stderr.write(text)
 
 /**
  * `skinstack ledger verify [--json]`: 0 when every invariant holds, 3 when any is violated, 1 when the
@@ -21,14 +15,7 @@ export async function runLedgerVerify(
   out: Write = stdout,
   err: Write = stderr,
 ): Promise<number> {
-  const store = await openStore(config)
-  try {
-    // Read-only, so it never migrates: against an older schema the checks would fail on missing columns.
-    const { pending } = await migrationStatus(store.db)
-    if (pending.length > 0) {
-      err(`skinstack: the database has pending migrations (${pending.join(', ')}); run 'skinstack migrate'\n`)
-      return 1
-    }
+  return withCurrentSchema(config, err, async (store) => {
     let result: Awaited<ReturnType<typeof verifyLedger>>
     try {
       result = await verifyLedger(store.db)
@@ -38,9 +25,7 @@ export async function runLedgerVerify(
     }
     out(opts.json ? `${JSON.stringify(result, null, 2)}\n` : renderTable(result.checks))
     return result.ok ? 0 : EXIT_VIOLATIONS
-  } finally {
-    await store.close()
-  }
+  })
 }
 
 function renderTable(checks: readonly LedgerCheck[]): string {

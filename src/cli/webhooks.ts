@@ -1,17 +1,12 @@
 import type { Config } from '../config.ts'
-import { DatabaseUnavailableError, openStore } from '../db/client.ts'
-import { migrationStatus } from '../db/migrate.ts'
+import { stderr, stdout, withCurrentSchema, type Write } from './db-command.ts'
+import { DatabaseUnavailableError } from '../db/client.ts'
 import { failureMessage, isTransientDbError } from '../webhooks/failures.ts'
 import { EventFailedError } from '../webhooks/pipeline.ts'
 import { type ReplayOutcome, replayEvent } from '../webhooks/replay.ts'
 
 /** Exit code of `webhooks replay` for an unknown event id or an event that cannot be replayed. */
 export const EXIT_NOT_REPLAYABLE = 4
-
-type Write = (text: string) => void
-
-const stdout: Write = (text) => void process.stdout.write(text)
-const stderr: Write = (text) => void process.stderr.write(text)
 
 /**
  * `skinstack webhooks replay <event-id> [--json]`: 0 processed or already processed, 4 unknown or not
@@ -23,14 +18,7 @@ export async function runWebhooksReplay(
   out: Write = stdout,
   err: Write = stderr,
 ): Promise<number> {
-  const store = await openStore(config)
-  try {
-    // Writes through today's schema: against an older one the pipeline would fail half-way.
-    const { pending } = await migrationStatus(store.db)
-    if (pending.length > 0) {
-      err(`skinstack: the database has pending migrations (${pending.join(', ')}); run 'skinstack migrate'\n`)
-      return 1
-    }
+  return withCurrentSchema(config, err, async (store) => {
     let r: ReplayOutcome
     try {
       r = await replayEvent({ store, config }, opts.eventId)
@@ -52,9 +40,7 @@ export async function runWebhooksReplay(
     }
     if (!opts.json) out(describe(r))
     return 0
-  } finally {
-    await store.close()
-  }
+  })
 }
 
 function describe(r: Exclude<ReplayOutcome, { kind: 'refused' }>): string {

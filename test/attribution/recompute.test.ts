@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { recomputeAttribution } from '../../src/attribution/recompute.ts'
+import { testSecretsEnv } from '../helpers/app.ts'
+import { runSource } from '../helpers/binary.ts'
 import { settleFixture } from '../helpers/settle.ts'
 
 const fx = await settleFixture()
@@ -79,6 +81,26 @@ describe('attribution recompute', () => {
     )
     expect(Number(n?.n)).toBeGreaterThanOrEqual(4)
     await store.query(`drop schema "${report.schema}" cascade`)
+  })
+
+  test('the command: 0 when identical, 3 with the differences listed, --json for scripts', async () => {
+    const env = { ...testSecretsEnv, DATABASE_URL: fx.url, LOG_LEVEL: 'silent' }
+    const w = window()
+    const args = ['attribution', 'recompute', '--from', w.from.toISOString(), '--to', w.to.toISOString()]
+    const same = await runSource(args, env)
+    expect([same.code, same.stderr]).toEqual([0, ''])
+    expect(same.stdout).toContain('identical to the live ledger')
+    await store.query(`update programs set platform_fee_rate = '0.1' where id = $1`, [fx.programId])
+    try {
+      const differ = await runSource(args, env)
+      expect(differ.code).toBe(3)
+      expect(differ.stdout).toContain('order rc-0')
+      const json = await runSource([...args, '--json'], env)
+      expect(json.code).toBe(3)
+      expect((JSON.parse(json.stdout) as { differences: unknown[] }).differences.length).toBeGreaterThan(0)
+    } finally {
+      await store.query(`update programs set platform_fee_rate = '0.200000' where id = $1`, [fx.programId])
+    }
   })
 
   test('a window with from after to is refused', async () => {

@@ -1,5 +1,4 @@
 import { beforeEach, describe, expect, test } from 'bun:test'
-import { join, resolve } from 'node:path'
 import { sql } from 'drizzle-orm'
 import { runLedgerVerify } from '../../src/cli/ledger.ts'
 import { postAccrual, postReversal } from '../../src/commissions/ledger.ts'
@@ -18,7 +17,7 @@ import {
 } from '../../src/db/schema/index.ts'
 import type { Db } from '../../src/db/store.ts'
 import { testConfig, testSecretsEnv } from '../helpers/app.ts'
-import { cleanEnv } from '../helpers/binary.ts'
+import { runSource } from '../helpers/binary.ts'
 import { createTestDb } from '../helpers/databases.ts'
 
 const { store, url } = await createTestDb()
@@ -607,20 +606,8 @@ describe('skinstack ledger verify', () => {
   })
 
   // The real entry point (exit codes are main's), run from source: cheaper than compiling dist/skinstack.
-  const main = join(resolve(import.meta.dir, '../..'), 'src', 'main.ts')
-  const cli = async (args: string[], env: Record<string, string>) => {
-    const p = Bun.spawn([process.execPath, main, ...args], {
-      env: cleanEnv({ ...testSecretsEnv, LOG_LEVEL: 'silent', ...env }),
-      stdout: 'pipe',
-      stderr: 'pipe',
-    })
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(p.stdout).text(),
-      new Response(p.stderr).text(),
-      p.exited,
-    ])
-    return { code, stdout, stderr }
-  }
+  const cli = (args: string[], env: Record<string, string>) =>
+    runSource(args, { ...testSecretsEnv, LOG_LEVEL: 'silent', ...env })
 
   test('end to end: 0, 3, 1 when the database is unreachable, 2 on bad usage', async () => {
     const good = await cli(['ledger', 'verify', '--json'], { DATABASE_URL: url })

@@ -34,7 +34,18 @@ export async function run(
   env: Record<string, string>,
   cwd: string,
 ): Promise<RunResult> {
-  const p = Bun.spawn([bin, ...args], { env: cleanEnv(env), cwd, stdout: 'pipe', stderr: 'pipe' })
+  return runCommand([bin, ...args], env, cwd)
+}
+
+const MAIN = join(import.meta.dir, '..', '..', 'src', 'main.ts')
+
+/** The CLI from source (`bun src/main.ts …`): exit codes and output without rebuilding the binary. */
+export function runSource(args: string[], env: Record<string, string>): Promise<RunResult> {
+  return runCommand([process.execPath, MAIN, ...args], env)
+}
+
+async function runCommand(cmd: string[], env: Record<string, string>, cwd?: string): Promise<RunResult> {
+  const p = Bun.spawn(cmd, { env: cleanEnv(env), cwd, stdout: 'pipe', stderr: 'pipe' })
   const [stdout, stderr, code] = await Promise.all([
     new Response(p.stdout).text(),
     new Response(p.stderr).text(),

@@ -55,7 +55,59 @@ describe('parseCli', () => {
       ['webhooks', 'replay', '0190a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b', '--no-migrate'],
       '--no-migrate applies only to serve',
     ],
-    [['doctor', '--json'], '--json applies only to ledger verify and webhooks replay'],
+    [['doctor', '--json'], '--json applies only to ledger verify, attribution recompute and webhooks replay'],
+  ])('%p is a usage error', (argv, message) => {
+    expect(() => parseCli(argv)).toThrow(UsageError)
+    expect(() => parseCli(argv)).toThrow(message)
+  })
+
+  test('attribution recompute --from --to, dates at midnight UTC or with a zone', () => {
+    expect(
+      parseCli(['attribution', 'recompute', '--from', '2026-11-01', '--to', '2026-11-22T12:00:00+01:00']),
+    ).toEqual({
+      command: 'attribution',
+      flags: {},
+      migrate: true,
+      attribution: {
+        action: 'recompute',
+        from: new Date('2026-11-01T00:00:00Z'),
+        to: new Date('2026-11-22T11:00:00Z'),
+        keepSchema: false,
+        json: false,
+      },
+    })
+    expect(
+      parseCli([
+        'attribution',
+        'recompute',
+        '--from',
+        '2026-11-01',
+        '--to',
+        '2026-11-02',
+        '--keep-schema',
+        '--json',
+      ]).attribution,
+    ).toMatchObject({ keepSchema: true, json: true })
+  })
+
+  test.each([
+    [['attribution'], 'attribution needs an action: recompute'],
+    [['attribution', 'recompute', '--to', '2026-11-02'], 'attribution recompute needs --from'],
+    [['attribution', 'recompute', '--from', '2026-11-02'], 'attribution recompute needs --to'],
+    [
+      ['attribution', 'recompute', '--from', 'yesterday', '--to', '2026-11-02'],
+      "--from 'yesterday' is not an ISO 8601 date",
+    ],
+    [
+      ['attribution', 'recompute', '--from', '2026-11-02T10:00', '--to', '2026-11-03'],
+      'is not an ISO 8601 date',
+    ],
+    [['attribution', 'recompute', '--from', '2026-13-01', '--to', '2026-11-03'], 'is not an ISO 8601 date'],
+    [
+      ['attribution', 'recompute', '--from', '2026-11-02', '--to', '2026-11-02'],
+      '--from must be before --to',
+    ],
+    [['ledger', 'verify', '--from', '2026-11-02'], '--from applies only to attribution recompute'],
   ])('%p is a usage error', (argv, message) => {
     expect(() => parseCli(argv)).toThrow(UsageError)
     expect(() => parseCli(argv)).toThrow(message)

@@ -1,6 +1,6 @@
+import { runSource } from '../helpers/binary.ts'
 import { describe, expect, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
-import { resolve } from 'node:path'
 import { verifyLedger } from '../../src/commissions/ledger-verify.ts'
 import { EventFailedError } from '../../src/webhooks/pipeline.ts'
 import { replayEvent } from '../../src/webhooks/replay.ts'
@@ -244,25 +244,12 @@ describe('the intake keeps a failed delivery and completes it on the retry', () 
 })
 
 describe('skinstack webhooks replay (the process: exit codes and output)', () => {
-  const MAIN = resolve(import.meta.dir, '../../src/main.ts')
-  const cli = async (args: string[], databaseUrl = fx.url) => {
-    const p = Bun.spawn([process.execPath, MAIN, 'webhooks', 'replay', ...args], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        ...testSecretsEnv,
-        DATABASE_URL: databaseUrl,
-        LOG_LEVEL: 'silent',
-      },
-      stdout: 'pipe',
-      stderr: 'pipe',
+  const cli = (args: string[], databaseUrl = fx.url) =>
+    runSource(['webhooks', 'replay', ...args], {
+      ...testSecretsEnv,
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'silent',
     })
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(p.stdout).text(),
-      new Response(p.stderr).text(),
-      p.exited,
-    ])
-    return { code, stdout, stderr }
-  }
 
   test('0 processed, then 0 already processed; --json for scripts', async () => {
     const id = await storeEvent({ externalId: 'wh-cli', rawBody: order(8008) })
