@@ -46,7 +46,7 @@ export async function attributeConversion(
   tx: Db,
   conv: Conversion,
 ): Promise<{ program: Program; rows: Attribution[] } | null> {
-  if (conv.kind === 'refund' || conv.kind === 'click') return null
+  if (conv.kind === 'refund' || conv.kind === 'click' || conv.kind === 'bounty') return null
   const programs = await merchantPrograms(tx, conv.merchantId)
   const existing = await attributionsOf(tx, conv.id)
   if (existing.length > 0) {

@@ -99,6 +99,7 @@ async function diff(tx: Db, id: ReturnType<typeof sql.identifier>, from: Date, t
     const s = schema ?? sql.identifier('public')
     return sql`
       select v.id::text as conversion_id, v.external_order_id as order_id, a.influencer_id::text as influencer_id,
+             coalesce(c.event_kind::text || coalesce(':' || c.bounty_id::text, ''), '-') as kind,
              concat_ws(' ', a.evidence, a.model, a.weight_num || '/' || a.weight_den,
                        case when a.billable then 'billable' else 'not billable: ' || a.reason end) as attribution,
              case when c.id is null then null
@@ -123,7 +124,8 @@ async function diff(tx: Db, id: ReturnType<typeof sql.identifier>, from: Date, t
         pairs as (
           select coalesce(l.conversion_id, r.conversion_id) as conversion_id, coalesce(l.order_id, r.order_id) as order_id,
                  coalesce(l.influencer_id, r.influencer_id) as influencer_id, l as lv, r as rv
-            from live l full join redo r on r.conversion_id = l.conversion_id and r.influencer_id = l.influencer_id)
+            from live l full join redo r
+              on r.conversion_id = l.conversion_id and r.influencer_id = l.influencer_id and r.kind = l.kind)
         select conversion_id, order_id, influencer_id, f.what, f.live, f.recomputed
           from pairs, lateral (values
             ('attribution', (lv).attribution, (rv).attribution),

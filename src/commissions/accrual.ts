@@ -18,6 +18,7 @@ import {
 } from '../shared/money.ts'
 import { calculateCommission, commissionableBase, type RateRule } from './calculate.ts'
 import { postAccrual } from './ledger.ts'
+import { awardBounties } from './bounties.ts'
 import { leftOf, recordReversal } from './reversal.ts'
 import {
   campaignBoost,
@@ -56,8 +57,8 @@ export async function accrueCommissions(
   program: Program,
   attributed: readonly Attribution[],
 ): Promise<Commission[]> {
-  if (conv.kind === 'refund' || conv.kind === 'click' || attributed.length === 0) return []
   const kind = conv.kind
+  if (kind === 'refund' || kind === 'click' || kind === 'bounty' || attributed.length === 0) return []
   const rule = await ruleFor(tx, program.id, kind)
   const rate: RateRule | null = rule
     ? rule.commissionType === 'fixed'
@@ -142,6 +143,8 @@ export async function accrueCommissions(
   // Refunds that arrived before their sale were held; now there is something to reverse.
   if (kind === 'sale' && out.length > 0)
     for (const refund of await refundsOf(tx, conv.id)) await reverseForRefund(tx, refund, conv, program)
+  // A sale may take its influencer over a bounty's goal.
+  if (kind === 'sale') for (const c of [...out]) out.push(...(await awardBounties(tx, conv, program, c)))
   return out
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, ne, sql } from 'drizzle-orm'
+import { and, asc, eq, notInArray, sql } from 'drizzle-orm'
 import {
   campaigns,
   commissionRules,
@@ -68,11 +68,17 @@ export async function campaignBoost(tx: Db, linkId: string | null, at: Date) {
   return { rate: row.boost, campaign: row.slug }
 }
 
+/** The commissions a refund of this conversion reverses: not bounties, which were earned by reaching a goal. */
 export async function commissionsOfConversion(tx: Db, conversionId: string) {
   return tx
     .select()
     .from(commissions)
-    .where(and(eq(commissions.conversionId, conversionId), ne(commissions.eventKind, 'refund')))
+    .where(
+      and(
+        eq(commissions.conversionId, conversionId),
+        notInArray(commissions.eventKind, ['refund', 'bounty']),
+      ),
+    )
     .orderBy(asc(commissions.id))
 }
 

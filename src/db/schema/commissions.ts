@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm'
-import { check, index, jsonb, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
+import { check, index, jsonb, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { createdAt, currency, id, minor, rate, tstz, updatedAt } from './columns.ts'
 import { attributions, conversions } from './conversions.ts'
 import { commissionStatus, eventKind } from './enums.ts'
 import { influencers } from './merchants.ts'
 import { payouts } from './payouts.ts'
-import { programs } from './programs.ts'
+import { bounties, programs } from './programs.ts'
 
 // gross = what the merchant owes for the attribution, fee = the platform's cut, net = the influencer's.
 // Status moves pending → approved (after hold_until) → paid; reversed once reversals cover all of gross
@@ -40,6 +40,8 @@ export const commissions = pgTable(
     paidAt: tstz('paid_at'),
     payoutId: uuid('payout_id').references(() => payouts.id, { onDelete: 'restrict' }),
     reversedAt: tstz('reversed_at'),
+    // Set on a bounty award (event_kind 'bounty'): the goal the conversion's influencer reached.
+    bountyId: uuid('bounty_id').references(() => bounties.id, { onDelete: 'restrict' }),
     // Every step from the conversion to these figures (base, excluded lines, rate, tier, boost, weight,
     // fee, rounding): what GET /api/v1/commissions/:id/explain shows.
     calculationDetails: jsonb('calculation_details').$type<Record<string, unknown>>().notNull(),
@@ -48,7 +50,14 @@ export const commissions = pgTable(
   },
   (t) => [
     // Idempotency: a replayed webhook or re-run attribution cannot earn twice.
-    unique('commissions_attribution_kind_uq').on(t.attributionId, t.eventKind),
+    unique('commissions_attribution_kind_uq').on(t.attributionId, t.eventKind, t.bountyId).nullsNotDistinct(),
+    // A bounty is paid to an influencer once, whichever conversion reached the goal.
+    uniqueIndex('commissions_bounty_influencer_uq')
+      .on(t.bountyId, t.influencerId)
+      .where(sql`${t.bountyId} is not null`),
+    // Compared as text: the migration adding 'bounty' runs in the same transaction, where the new enum value
+    // may not be used yet.
+    check('commissions_bounty_kind', sql`(${t.eventKind}::text = 'bounty') = (${t.bountyId} is not null)`),
     index('commissions_influencer_status_idx').on(t.influencerId, t.status),
     // The approval job's scan: pending rows whose hold has passed.
     index('commissions_pending_hold_idx')

@@ -13,7 +13,15 @@ export const commissionableBase = pgEnum('commissionable_base', [
 export const payoutStatus = pgEnum('payout_status', ['initiated', 'processing', 'paid', 'failed'])
 export const payoutRunStatus = pgEnum('payout_run_status', ['pending', 'running', 'completed', 'failed'])
 export const payoutMethod = pgEnum('payout_method', ['stripe_connect', 'paypal', 'ach', 'manual'])
-export const eventKind = pgEnum('event_kind', ['click', 'lead', 'sale', 'refund', 'subscription_renewal'])
+// 'bounty' is a commission kind only (a one-off award when an influencer reaches a goal), never a conversion's.
+export const eventKind = pgEnum('event_kind', [
+  'click',
+  'lead',
+  'sale',
+  'refund',
+  'subscription_renewal',
+  'bounty',
+])
 export const attributionModel = pgEnum('attribution_model', [
   'last_click',
   'first_click',
