@@ -1,10 +1,4 @@
-import {
-  type Attribution,
-  type Commission,
-  commissions,
-  type Conversion,
-  type Program,
-} from '../db/schema/index.ts'
+import { type Attribution, type Commission, type Conversion, type Program } from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
 import {
   addFractions,
@@ -17,7 +11,7 @@ import {
   splitLargestRemainder,
 } from '../shared/money.ts'
 import { calculateCommission, commissionableBase, type RateRule } from './calculate.ts'
-import { postAccrual } from './ledger.ts'
+import { insertCommission } from './ledger.ts'
 import { awardBounties } from './bounties.ts'
 import { leftOf, recordReversal } from './reversal.ts'
 import {
@@ -97,9 +91,9 @@ export async function accrueCommissions(
       boost,
       platformFeeRate: program.platformFeeRate,
     })
-    const [row] = await tx
-      .insert(commissions)
-      .values({
+    const row = await insertCommission(
+      tx,
+      {
         conversionId: conv.id,
         attributionId: a.id,
         influencerId: a.influencerId,
@@ -125,19 +119,10 @@ export async function accrueCommissions(
           ...figures.steps,
           holdDays: program.holdDays,
         },
-      })
-      .onConflictDoNothing()
-      .returning()
+      },
+      { merchantId: program.merchantId, at: conv.occurredAt },
+    )
     if (!row) continue
-    await postAccrual(tx, {
-      commissionId: row.id,
-      influencerId: row.influencerId,
-      merchantId: program.merchantId,
-      currency: row.currency,
-      at: conv.occurredAt,
-      netMinor: row.netMinor,
-      feeMinor: row.feeMinor,
-    })
     out.push(row)
   }
   // Refunds that arrived before their sale were held; now there is something to reverse.

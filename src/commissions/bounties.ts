@@ -10,7 +10,7 @@ import {
 import { rawRows } from '../db/rows.ts'
 import type { Db } from '../db/store.ts'
 import { applyFractions, decimalToFraction, minorToDecimal } from '../shared/money.ts'
-import { postAccrual } from './ledger.ts'
+import { insertCommission } from './ledger.ts'
 
 const DAY_MS = 86_400_000
 
@@ -40,9 +40,9 @@ export async function awardBounties(
     if (!reached) continue
     const gross = b.amountMinor
     const fee = applyFractions(gross, decimalToFraction(program.platformFeeRate))
-    const [row] = await tx
-      .insert(commissions)
-      .values({
+    const row = await insertCommission(
+      tx,
+      {
         conversionId: conv.id,
         attributionId: sale.attributionId,
         influencerId: sale.influencerId,
@@ -65,19 +65,10 @@ export async function awardBounties(
           net: minorToDecimal(gross - fee, b.currency),
           rounding: 'half-even to the minor unit, once per figure',
         },
-      })
-      .onConflictDoNothing()
-      .returning()
+      },
+      { merchantId: program.merchantId, at: conv.occurredAt },
+    )
     if (!row) continue
-    await postAccrual(tx, {
-      commissionId: row.id,
-      influencerId: row.influencerId,
-      merchantId: program.merchantId,
-      currency: row.currency,
-      at: conv.occurredAt,
-      netMinor: row.netMinor,
-      feeMinor: row.feeMinor,
-    })
     out.push(row)
   }
   return out

@@ -1,4 +1,10 @@
-import { ledgerEntries, type NewLedgerEntry } from '../db/schema/index.ts'
+import {
+  type Commission,
+  commissions,
+  ledgerEntries,
+  type NewCommission,
+  type NewLedgerEntry,
+} from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
 
 // How money movements are posted. Every row belongs to one party; amounts are signed from that party's side.
@@ -100,4 +106,27 @@ export async function postReversal(
 
 async function insertEntries(tx: Db, rows: NewLedgerEntry[]): Promise<void> {
   await tx.insert(ledgerEntries).values(rows).onConflictDoNothing({ target: ledgerEntries.idempotencyKey })
+}
+
+/**
+ * Inserts a commission and posts its accrual in the same transaction; null when it already exists (a replay
+ * or a concurrent settle of the same conversion), in which case nothing is posted again.
+ */
+export async function insertCommission(
+  tx: Db,
+  values: NewCommission,
+  p: { merchantId: string; at: Date },
+): Promise<Commission | null> {
+  const [row] = await tx.insert(commissions).values(values).onConflictDoNothing().returning()
+  if (!row) return null
+  await postAccrual(tx, {
+    commissionId: row.id,
+    influencerId: row.influencerId,
+    merchantId: p.merchantId,
+    currency: row.currency,
+    at: p.at,
+    netMinor: row.netMinor,
+    feeMinor: row.feeMinor,
+  })
+  return row
 }
