@@ -27,7 +27,7 @@ export function createRuntime(d: { config: Config; store: Store; log: Logger }) 
   const metrics = createHttpMetrics()
   const redirect = createRedirect({ ...d, registry: metrics.registry })
   const app = createApp({ ...d, metrics, redirect })
-  return { app, metrics, redirect, workers: [...redirect.workers] }
+  return { app, config: d.config, metrics, redirect, workers: [...redirect.workers] }
 }
 
 const MAX_BODY_BYTES = 1024 * 1024

@@ -19,6 +19,8 @@ export async function withScratchRuntime(
   await admin.unsafe(`create database ${db}`)
   const url = new URL(adminUrl)
   url.pathname = `/${db}`
+  // BENCH_PG_SOCKET=/var/run/postgresql: the runtime talks to Postgres over its Unix socket instead of TCP.
+  if (process.env.BENCH_PG_SOCKET) url.searchParams.set('host', process.env.BENCH_PG_SOCKET)
   const store = openPostgres({ url: url.toString(), poolSize: 4 })
   try {
     await migrate(store.db)

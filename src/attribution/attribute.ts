@@ -1,4 +1,4 @@
-import { attributions, type Attribution, type Conversion, type Program } from '../db/schema/index.ts'
+import { attributions, type Attribution, type Conversion } from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
 import { addFractions, type Fraction, fractionToString, reduce } from '../shared/money.ts'
 import {
@@ -7,9 +7,11 @@ import {
   clickById,
   couponOwner,
   deviceTouches,
+  type Membership,
   membershipByHandle,
-  membershipStatus,
+  membershipsOf,
   merchantPrograms,
+  type ProgramContext,
   originalSale,
   setConversionProgram,
 } from './queries.ts'
@@ -26,6 +28,15 @@ const CLOCK_SKEW_MS = 10 * 60_000
 // cookie's value as the click id, which is the same signed token.
 const CONFIDENCE = { click_id: '1.000', sub_id: '0.900', coupon: '0.800', cookie: '0.700', device: '0.500' }
 type Evidence = keyof typeof CONFIDENCE
+
+type Program = ProgramContext
+
+/** The attributions of a conversion, its program, and the attributed influencers' memberships in it. */
+export interface Attributed {
+  readonly program: ProgramContext
+  readonly rows: Attribution[]
+  readonly memberships: Map<string, Membership>
+}
 
 interface Found {
   readonly program: Program
@@ -45,13 +56,21 @@ interface Found {
 export async function attributeConversion(
   tx: Db,
   conv: Conversion,
-): Promise<{ program: Program; rows: Attribution[] } | null> {
+  opts: { fresh?: boolean } = {},
+): Promise<Attributed | null> {
   if (conv.kind === 'refund' || conv.kind === 'click' || conv.kind === 'bounty') return null
   const programs = await merchantPrograms(tx, conv.merchantId)
-  const existing = await attributionsOf(tx, conv.id)
+  // A conversion this transaction just stored has nothing attributed yet: no need to look.
+  const existing = opts.fresh ? [] : await attributionsOf(tx, conv.id)
   if (existing.length > 0) {
     const program = programs.find((p) => p.id === existing[0]?.programId)
-    return program ? { program, rows: existing } : null
+    if (!program) return null
+    const memberships = await membershipsOf(
+      tx,
+      program.id,
+      existing.map((a) => a.influencerId),
+    )
+    return { program, rows: existing, memberships }
   }
   if (conv.kind === 'subscription_renewal') return attributeRenewal(tx, conv, programs)
   const found = await findEvidence(tx, conv, programs)
@@ -101,11 +120,18 @@ export async function attributeConversion(
     byInfluencer.set(t.influencerId, cur)
   })
 
+  const credited = [...byInfluencer].filter(([, v]) => v.weight.num > 0n)
+  const memberships = await membershipsOf(
+    tx,
+    program.id,
+    credited.map(([id]) => id),
+  )
   const rows: (typeof attributions.$inferInsert)[] = []
-  for (const [influencerId, v] of byInfluencer) {
-    if (v.weight.num === 0n) continue
+  for (const [influencerId, v] of credited) {
     const w = reduce(v.weight)
-    const reason = found.notBillable ?? (await membershipProblem(tx, conv, program, influencerId))
+    const m = memberships.get(influencerId)
+    const reason =
+      found.notBillable ?? (!m ? 'not_a_member' : m.status === 'approved' ? null : `membership_${m.status}`)
     rows.push({
       conversionId: conv.id,
       clickId: v.last?.id ?? null,
@@ -130,7 +156,8 @@ export async function attributeConversion(
   await setConversionProgram(tx, conv.id, program.id)
   const inserted = await tx.insert(attributions).values(rows).onConflictDoNothing().returning()
   // A concurrent settle of the same conversion lost the race: what it stored is the answer.
-  return { program, rows: inserted.length === rows.length ? inserted : await attributionsOf(tx, conv.id) }
+  const stored = inserted.length === rows.length ? inserted : await attributionsOf(tx, conv.id)
+  return { program, rows: stored, memberships }
 }
 
 const isBot = (c: ClickTouch, p: Program) => c.isBot || (c.botScore ?? 0) >= p.botScoreThreshold
@@ -207,12 +234,6 @@ const single = (program: Program, evidence: Evidence, influencerId: string, test
   notBillable: test ?? (program.active ? null : 'program_inactive'),
 })
 
-async function membershipProblem(tx: Db, conv: Conversion, program: Program, influencerId: string) {
-  const m = await membershipStatus(tx, program.id, influencerId)
-  if (!m) return 'not_a_member'
-  return m.status === 'approved' ? null : `membership_${m.status}`
-}
-
 /** A renewal earns for whoever brought the subscriber, while the program's recurring period lasts. */
 async function attributeRenewal(tx: Db, conv: Conversion, programs: Program[]) {
   const sale = await originalSale(tx, conv.merchantId, conv.externalOrderId)
@@ -241,7 +262,16 @@ async function attributeRenewal(tx: Db, conv: Conversion, programs: Program[]) {
   }))
   await setConversionProgram(tx, conv.id, program.id)
   await tx.insert(attributions).values(rows).onConflictDoNothing()
-  return { program, rows: await attributionsOf(tx, conv.id) }
+  const stored = await attributionsOf(tx, conv.id)
+  return {
+    program,
+    rows: stored,
+    memberships: await membershipsOf(
+      tx,
+      program.id,
+      stored.map((a) => a.influencerId),
+    ),
+  }
 }
 
 function addMonths(d: Date, months: number): Date {

@@ -1,11 +1,15 @@
-import { and, asc, desc, eq, gte, isNull, lte, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, getTableColumns, gte, inArray, isNull, lte, sql } from 'drizzle-orm'
 import { clicks } from '../db/schema/clicks.ts'
 import {
   attributions,
+  bounties,
+  campaigns,
+  commissionRules,
   conversions,
   couponCodes,
   influencers,
   programMemberships,
+  type Program,
   programs,
 } from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
@@ -32,9 +36,36 @@ const touchColumns = {
 // attribution (or the explain page) unbounded.
 const MAX_TOUCHES = 50
 
-export async function merchantPrograms(tx: Db, merchantId: string) {
+/** A program's commission rule for one event kind, as settlement reads it (money as strings, never floats). */
+export interface ProgramRule {
+  readonly eventKind: string
+  readonly commissionType: 'percent' | 'fixed'
+  readonly rate: string | null
+  readonly fixedMinor: string | null
+  readonly currency: string | null
+}
+
+/** A program with what settling a conversion in it needs, read in the same round trip. */
+export type ProgramContext = Program & {
+  readonly rules: ProgramRule[]
+  /** Whether any campaign has a boost / any bounty is active: when not, those lookups are skipped. */
+  readonly hasBoosts: boolean
+  readonly hasBounties: boolean
+}
+
+// The subqueries name the outer row as `programs.id` in plain text: drizzle renders ${programs.id} unqualified
+// here, which inside a subquery would bind to the inner table's own id.
+export async function merchantPrograms(tx: Db, merchantId: string): Promise<ProgramContext[]> {
   return tx
-    .select()
+    .select({
+      ...getTableColumns(programs),
+      rules: sql<ProgramRule[]>`(select coalesce(json_agg(json_build_object(
+          'eventKind', r.event_kind, 'commissionType', r.commission_type, 'rate', r.rate::text,
+          'fixedMinor', r.fixed_minor::text, 'currency', r.currency)), '[]'::json)
+        from ${commissionRules} r where r.program_id = programs.id)`,
+      hasBoosts: sql<boolean>`exists (select 1 from ${campaigns} c where c.program_id = programs.id and c.boost_rate is not null)`,
+      hasBounties: sql<boolean>`exists (select 1 from ${bounties} b where b.program_id = programs.id and b.active)`,
+    })
     .from(programs)
     .where(eq(programs.merchantId, merchantId))
     .orderBy(asc(programs.createdAt))
@@ -102,16 +133,6 @@ export async function couponOwner(tx: Db, merchantId: string, code: string) {
   return row
 }
 
-export async function membershipStatus(tx: Db, programId: string, influencerId: string) {
-  const [row] = await tx
-    .select({ status: programMemberships.status, rateOverride: programMemberships.rateOverride })
-    .from(programMemberships)
-    .where(
-      and(eq(programMemberships.programId, programId), eq(programMemberships.influencerId, influencerId)),
-    )
-  return row
-}
-
 export async function attributionsOf(tx: Db, conversionId: string) {
   return tx
     .select()
@@ -139,4 +160,32 @@ export async function setConversionProgram(tx: Db, conversionId: string, program
   await tx.execute(
     sql`update ${conversions} set program_id = ${programId} where id = ${conversionId} and program_id is null`,
   )
+}
+
+export interface Membership {
+  readonly status: string
+  readonly rateOverride: string | null
+}
+
+/** The memberships of these influencers in the program, in one round trip. */
+export async function membershipsOf(
+  tx: Db,
+  programId: string,
+  influencerIds: readonly string[],
+): Promise<Map<string, Membership>> {
+  if (influencerIds.length === 0) return new Map()
+  const rows = await tx
+    .select({
+      influencerId: programMemberships.influencerId,
+      status: programMemberships.status,
+      rateOverride: programMemberships.rateOverride,
+    })
+    .from(programMemberships)
+    .where(
+      and(
+        eq(programMemberships.programId, programId),
+        inArray(programMemberships.influencerId, [...influencerIds]),
+      ),
+    )
+  return new Map(rows.map((r) => [r.influencerId, { status: r.status, rateOverride: r.rateOverride }]))
 }

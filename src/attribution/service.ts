@@ -1,19 +1,35 @@
 import { eq } from 'drizzle-orm'
 import { accrueCommissions, programOf, reverseForRefund } from '../commissions/service.ts'
-import { type Commission, conversions } from '../db/schema/index.ts'
+import { type Commission, type Conversion, conversions } from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
 import { attributeConversion } from './attribute.ts'
 
 export { attributeConversion } from './attribute.ts'
 
 /**
+ * What the caller knows that saves queries: `fresh` (stored by this transaction, so nothing is attributed yet)
+ * and `heldRefunds` (false: no refund of this sale arrived before it).
+ */
+export interface SettleOptions {
+  readonly fresh?: boolean
+  readonly heldRefunds?: boolean
+}
+
+/**
  * Everything a stored conversion sets in motion, inside the caller's transaction: attribution, commissions
  * and their ledger entries for a sale, lead or renewal; reversals for a refund whose sale is known (a refund
  * arriving first is applied when its sale is settled). Safe to call again for the same conversion.
  */
-export async function settleConversion(tx: Db, conversionId: string): Promise<Commission[]> {
-  const [conv] = await tx.select().from(conversions).where(eq(conversions.id, conversionId))
-  if (!conv) throw new Error(`conversion ${conversionId} not found`)
+export async function settleConversion(
+  tx: Db,
+  conversion: string | Conversion,
+  opts: SettleOptions = {},
+): Promise<Commission[]> {
+  const conv =
+    typeof conversion === 'string'
+      ? (await tx.select().from(conversions).where(eq(conversions.id, conversion)))[0]
+      : conversion
+  if (!conv) throw new Error(`conversion ${String(conversion)} not found`)
   if (conv.kind === 'refund') {
     if (!conv.parentConversionId) return []
     const [sale] = await tx.select().from(conversions).where(eq(conversions.id, conv.parentConversionId))
@@ -21,7 +37,7 @@ export async function settleConversion(tx: Db, conversionId: string): Promise<Co
     if (sale && program) await reverseForRefund(tx, conv, sale, program)
     return []
   }
-  const attributed = await attributeConversion(tx, conv)
+  const attributed = await attributeConversion(tx, conv, opts)
   if (!attributed) return []
-  return accrueCommissions(tx, conv, attributed.program, attributed.rows)
+  return accrueCommissions(tx, conv, attributed, opts)
 }

@@ -18,13 +18,28 @@ import {
   campaignBoost,
   commissionsOfConversion,
   monthVolume,
-  rateOverride,
   refundsOf,
   reversedByRefunds,
-  ruleFor,
 } from './queries.ts'
 
 const DAY_MS = 86_400_000
+
+/** What settlement hands over: the program with its rules, the attributions, and the members' terms. */
+export interface Attributed {
+  readonly program: Program & {
+    readonly rules: readonly {
+      readonly eventKind: string
+      readonly commissionType: 'percent' | 'fixed'
+      readonly rate: string | null
+      readonly fixedMinor: string | null
+      readonly currency: string | null
+    }[]
+    readonly hasBoosts: boolean
+    readonly hasBounties: boolean
+  }
+  readonly rows: readonly Attribution[]
+  readonly memberships: ReadonlyMap<string, { readonly rateOverride: string | null }>
+}
 
 const baseOf = (conv: Conversion, program: Program) =>
   commissionableBase({
@@ -48,15 +63,16 @@ const baseOf = (conv: Conversion, program: Program) =>
 export async function accrueCommissions(
   tx: Db,
   conv: Conversion,
-  program: Program,
-  attributed: readonly Attribution[],
+  settled: Attributed,
+  opts: { heldRefunds?: boolean } = {},
 ): Promise<Commission[]> {
+  const { program, rows: attributed, memberships } = settled
   const kind = conv.kind
   if (kind === 'refund' || kind === 'click' || kind === 'bounty' || attributed.length === 0) return []
-  const rule = await ruleFor(tx, program.id, kind)
+  const rule = program.rules.find((r) => r.eventKind === kind)
   const rate: RateRule | null = rule
     ? rule.commissionType === 'fixed'
-      ? { type: 'fixed', amountMinor: rule.fixedMinor ?? 0n, source: `rule for ${kind} (fixed)` }
+      ? { type: 'fixed', amountMinor: BigInt(rule.fixedMinor ?? '0'), source: `rule for ${kind} (fixed)` }
       : { type: 'percent', rate: rule.rate ?? '0', source: `rule for ${kind}` }
     : kind === 'lead'
       ? null // a lead carries no money: it earns only under an explicit lead rule
@@ -75,12 +91,15 @@ export async function accrueCommissions(
   const out: Commission[] = []
   for (const [i, a] of attributed.entries()) {
     if (!a.billable) continue
-    const override = rate.type === 'percent' ? await rateOverride(tx, program.id, a.influencerId) : null
+    const override = rate.type === 'percent' ? (memberships.get(a.influencerId)?.rateOverride ?? null) : null
     const effective: RateRule = override
       ? { type: 'percent', rate: override, source: 'negotiated rate (membership override)' }
       : rate
     const tier = effective.type === 'percent' ? await tierFor(tx, program, a, conv) : null
-    const boost = effective.type === 'percent' ? await campaignBoost(tx, a.linkId, conv.occurredAt) : null
+    const boost =
+      effective.type === 'percent' && program.hasBoosts
+        ? await campaignBoost(tx, a.linkId, conv.occurredAt)
+        : null
     const figures = calculateCommission({
       currency: conv.currency,
       baseShareMinor: baseShares[i] ?? 0n,
@@ -126,10 +145,11 @@ export async function accrueCommissions(
     out.push(row)
   }
   // Refunds that arrived before their sale were held; now there is something to reverse.
-  if (kind === 'sale' && out.length > 0)
+  if (kind === 'sale' && out.length > 0 && opts.heldRefunds !== false)
     for (const refund of await refundsOf(tx, conv.id)) await reverseForRefund(tx, refund, conv, program)
   // A sale may take its influencer over a bounty's goal.
-  if (kind === 'sale') for (const c of [...out]) out.push(...(await awardBounties(tx, conv, program, c)))
+  if (kind === 'sale' && program.hasBounties)
+    for (const c of [...out]) out.push(...(await awardBounties(tx, conv, program, c)))
   return out
 }
 

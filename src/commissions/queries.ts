@@ -1,33 +1,7 @@
 import { and, asc, eq, notInArray, sql } from 'drizzle-orm'
-import {
-  campaigns,
-  commissionRules,
-  commissions,
-  conversions,
-  programMemberships,
-  reversals,
-  trackingLinks,
-} from '../db/schema/index.ts'
+import { campaigns, commissions, conversions, reversals, trackingLinks } from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
 import { rawRows } from '../db/rows.ts'
-
-export async function ruleFor(tx: Db, programId: string, kind: 'sale' | 'lead' | 'subscription_renewal') {
-  const [row] = await tx
-    .select()
-    .from(commissionRules)
-    .where(and(eq(commissionRules.programId, programId), eq(commissionRules.eventKind, kind)))
-  return row
-}
-
-export async function rateOverride(tx: Db, programId: string, influencerId: string) {
-  const [row] = await tx
-    .select({ rate: programMemberships.rateOverride })
-    .from(programMemberships)
-    .where(
-      and(eq(programMemberships.programId, programId), eq(programMemberships.influencerId, influencerId)),
-    )
-  return row?.rate ?? null
-}
 
 /**
  * The influencer's volume in the program earlier in the same UTC month: sales (not reversed) and their

@@ -23,18 +23,32 @@ const reconnectBackoff = (attempt: number) => Math.min(0.05 * 2 ** attempt, 0.5)
 // Flushed to the socket in pieces of about this many characters so a big batch never sits whole in memory twice.
 const COPY_CHUNK_CHARS = 64 * 1024
 
+/**
+ * libpq's `?host=/var/run/postgresql` (a Unix socket directory), which postgres.js does not read from a URL:
+ * the socket path becomes its `path` option. Local sockets skip TCP, and each query costs less CPU.
+ */
+export function socketOf(url: string): { url: string; path?: string } {
+  const u = new URL(url)
+  const dir = u.searchParams.get('host')
+  if (!dir?.startsWith('/')) return { url }
+  u.searchParams.delete('host')
+  return { url: u.toString(), path: `${dir.replace(/\/$/, '')}/.s.PGSQL.${u.port || 5432}` }
+}
+
 export function openPostgres(opts: PostgresOptions): Store {
+  const target = socketOf(opts.url)
   const clientOptions = {
+    ...(target.path ? { path: target.path } : {}),
     max: opts.poolSize,
     connect_timeout: opts.connectTimeoutSeconds ?? 5,
     // Migrations' "already exists, skipping" notices would otherwise go to console.log.
     onnotice: opts.onNotice ?? (() => {}),
     backoff: reconnectBackoff,
   }
-  const sql = postgres(opts.url, clientOptions)
+  const sql = postgres(target.url, clientOptions)
   // drizzle rewrites its client's date/json parsers and serializers to pass-throughs; on a shared client raw
   // queries would get timestamp strings and could not bind Dates or objects. So drizzle gets its own pool.
-  const drizzleSql = postgres(opts.url, clientOptions)
+  const drizzleSql = postgres(target.url, clientOptions)
   const db = drizzle({ client: drizzleSql, schema }) as unknown as Db
 
   return {

@@ -1,6 +1,6 @@
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Config } from '../config.ts'
-import { conversions } from '../db/schema/index.ts'
+import { type Conversion, conversions } from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
 import { verifyClickId } from '../shared/click-id.ts'
 import type { EventSource, NormalizedEvent } from './adapter.ts'
@@ -8,37 +8,34 @@ import { compareDecimals, subtractDecimals, sumDecimals } from './networks/amoun
 
 // One business event → one conversions row, whichever delivery, topic or channel reports it.
 
-/**
- * Inserts the conversion unless this order/event already has one (another topic, channel or retry).
- * `created` says whether this call stored it (and so must settle it).
- */
+/** What storeConversion did: `row` is set when this call stored the conversion (and so must settle it). */
+export interface StoredConversion {
+  readonly id: string
+  readonly created: boolean
+  readonly row?: Conversion
+  /** A new sale adopted refunds that arrived before it (they are reversed when the sale is settled). */
+  readonly adoptedRefunds?: boolean
+}
+
+/** Inserts the conversion unless this order/event already has one (another topic, channel or retry). */
 export async function storeConversion(
   tx: Db,
   d: { config: Config; source: EventSource },
   merchantId: string,
   webhookEventId: string,
   e: NormalizedEvent,
-): Promise<{ id: string; created: boolean }> {
+): Promise<StoredConversion> {
   const click = e.clickId ? verifyClickId(e.clickId, d.config.secrets.clickIdKeys) : undefined
   const total =
     e.cumulativeRefunded === null
       ? e.total
       : await refundDelta(tx, merchantId, e.orderId, e.cumulativeRefunded)
   if (total === null) return { id: (await findConversion(tx, merchantId, e))?.id ?? '', created: false }
+  // A refund points at its sale when the sale is already here (looked up inside the insert: one round trip).
   const parent =
     e.kind === 'refund'
-      ? ((
-          await tx
-            .select({ id: conversions.id })
-            .from(conversions)
-            .where(
-              and(
-                eq(conversions.merchantId, merchantId),
-                eq(conversions.kind, 'sale'),
-                eq(conversions.externalOrderId, e.orderId),
-              ),
-            )
-        )[0]?.id ?? null)
+      ? sql`(select s.id from ${conversions} s where s.merchant_id = ${merchantId} and s.kind = 'sale'
+              and s.external_order_id = ${e.orderId})`
       : null
   const [row] = await tx
     .insert(conversions)
@@ -71,15 +68,25 @@ export async function storeConversion(
       parentConversionId: parent,
     })
     .onConflictDoNothing()
-    .returning({ id: conversions.id })
+    .returning()
   if (row) {
     // A sale arriving after its refunds adopts them (webhooks race; refunds are held until the sale exists).
-    if (e.kind === 'sale')
-      await tx.execute(
-        sql`update ${conversions} set parent_conversion_id = ${row.id} where merchant_id = ${merchantId}
-            and kind = 'refund' and external_order_id = ${e.orderId} and parent_conversion_id is null`,
-      )
-    return { id: row.id, created: true }
+    const adopted =
+      e.kind === 'sale'
+        ? await tx
+            .update(conversions)
+            .set({ parentConversionId: row.id })
+            .where(
+              and(
+                eq(conversions.merchantId, merchantId),
+                eq(conversions.kind, 'refund'),
+                eq(conversions.externalOrderId, e.orderId),
+                isNull(conversions.parentConversionId),
+              ),
+            )
+            .returning({ id: conversions.id })
+        : []
+    return { id: row.id, created: true, row, adoptedRefunds: adopted.length > 0 }
   }
   const existing = await findConversion(tx, merchantId, e)
   if (!existing) throw new Error('conversion conflict without a row')

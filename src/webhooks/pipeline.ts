@@ -123,7 +123,7 @@ async function settle(tx: Db, config: Config, d: Delivery, eventId: string) {
     const stored = await storeConversion(tx, { config, source: d.source }, d.merchantId, eventId, e)
     // Attribution, commissions and ledger commit with the event, or not at all.
     if (stored.created) {
-      await settleConversion(tx, stored.id)
+      await settleConversion(tx, stored.row ?? stored.id, { fresh: true, heldRefunds: stored.adoptedRefunds })
       created++
     }
     conversionIds.push(stored.id)
