@@ -1,9 +1,9 @@
-import { createHmac } from 'node:crypto'
 import Bowser from 'bowser'
 import { isbot } from 'isbot'
 import { LRUCache } from 'lru-cache'
 import { escapeCopy } from '../db/copy-format.ts'
 import { uuidBytesToString } from '../shared/click-id.ts'
+import { hashIp as saltedIpHash } from '../shared/ip-hash.ts'
 import type { ClickRecord } from './click-buffer.ts'
 
 /** Column order of every encoded click row, in the flusher's COPY and in journal files. */
@@ -79,7 +79,7 @@ export function createClickEncoder(opts: { ipHashSalt: Uint8Array }) {
   const hashIp = (ip: string): string => {
     let h = ipHashes.get(ip)
     if (!h) {
-      h = createHmac('sha256', opts.ipHashSalt).update(ip).digest('hex').slice(0, 32)
+      h = saltedIpHash(opts.ipHashSalt, ip) ?? ''
       ipHashes.set(ip, h)
     }
     return h

@@ -55,6 +55,11 @@ export interface NormalizedEvent {
   readonly couponCode: string | null
   /** sha256 hex of the trimmed, lower-cased email, or the provider's own hash if it only sends that. */
   readonly customerEmailHash: string | null
+  /**
+   * The shopper's IP address as the shop saw it (Shopify's browser_ip, our S2S customer_ip), or null. Only its
+   * salted hash is stored: device-signal attribution matches it against the clicks' hashes.
+   */
+  readonly customerIp: string | null
   /** Provider test/sandbox events are stored but never billed. */
   readonly test: boolean
 }

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts'
 import { type Conversion, conversions } from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
 import { verifyClickId } from '../shared/click-id.ts'
+import { hashIp } from '../shared/ip-hash.ts'
 import type { EventSource, NormalizedEvent } from './adapter.ts'
 import { compareDecimals, subtractDecimals, sumDecimals } from './networks/amounts.ts'
 
@@ -65,6 +66,7 @@ export async function storeConversion(
       subId: e.subId,
       couponCode: e.couponCode,
       customerEmailHash: e.customerEmailHash,
+      ipHash: e.customerIp === null ? null : hashIp(d.config.secrets.ipHashSalt, e.customerIp),
       parentConversionId: parent,
     })
     .onConflictDoNothing()

@@ -102,6 +102,7 @@ export function normalizeImportedRow(
       subId: cell('sub_id'),
       couponCode: cell('coupon'),
       customerEmailHash: null,
+      customerIp: null,
       test: false,
     },
   }

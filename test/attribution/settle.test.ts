@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { verifyLedger } from '../../src/commissions/ledger-verify.ts'
+import { hashIp } from '../../src/shared/ip-hash.ts'
 import { one, settleFixture } from '../helpers/settle.ts'
 
 // The whole path a sale takes: S2S delivery (signed here) → conversion → attribution → commission → ledger.
@@ -265,6 +266,89 @@ describe('attribution and commissions from a delivery', () => {
       [id],
     )
     expect(details.touches).toBe(3)
+  })
+
+  test("device signals: the last human click from the shopper's address, matched by its salted hash", async () => {
+    const ip = '198.51.100.7'
+    const salt = fx.config.secrets.ipHashSalt
+    await plantClick(hoursAgo(5), { ipHash: hashIp(salt, ip) })
+    await plantClick(hoursAgo(2), { ipHash: hashIp(salt, ip), isBot: true, botScore: 99 })
+    const id = await stored(sale({ customer_ip: `::ffff:${ip}` }))
+    const [row] = await commissionsOf(id)
+    expect([row?.evidence, row?.billable, row?.gross]).toEqual(['device', true, '2000'])
+    const other = await stored(sale({ customer_ip: '198.51.100.8' }))
+    expect(await commissionsOf(other)).toEqual([])
+    expect((await post(sale({ customer_ip: 'not-an-ip' }))).status).toBe(422)
+  })
+
+  test('volume tiers: the rate rises once earlier sales this month reach the threshold', async () => {
+    // Sales in the month so far for this influencer come from the tests above; the tier needs one more.
+    const [{ n } = { n: '0' }] = await store.query<{ n: string }>(
+      `select count(*)::text as n from commissions where program_id = $1 and event_kind = 'sale' and status <> 'reversed'`,
+      [fx.programId],
+    )
+    await program(`tiers = '[{"minConversions": ${Number(n) + 1}, "rate": "0.300000"}]'::jsonb`)
+    const below = await stored(sale({ sub_id: 'ava' }))
+    const above = await stored(sale({ sub_id: 'ava' }))
+    await program(`tiers = null`)
+    expect([(await commissionsOf(below))[0]?.gross, (await commissionsOf(above))[0]?.gross]).toEqual([
+      '2000',
+      '3000',
+    ])
+  })
+
+  test('renewals earn for whoever brought the subscriber, for the recurring months only', async () => {
+    await program(`recurring_months = 2`)
+    const first = sale({
+      sub_id: 'ava',
+      occurred_at: new Date(Date.now() - 70 * 86_400_000).toISOString(),
+      total: '10.00',
+      subtotal: '10.00',
+      tax: '0',
+    })
+    await stored(first)
+    const renewal = (invoice: string, daysAgo: number) =>
+      stored({
+        type: 'subscription_renewal',
+        order_id: first.order_id,
+        invoice_id: invoice,
+        occurred_at: new Date(Date.now() - daysAgo * 86_400_000).toISOString(),
+        currency: 'USD',
+        total: '10.00',
+      })
+    const inside = await renewal('in_1', 40)
+    const after = await renewal('in_2', 5)
+    await program(`recurring_months = null`)
+    expect((await commissionsOf(inside)).map((r) => [r.billable, r.gross])).toEqual([[true, '200']])
+    expect((await commissionsOf(after)).map((r) => [r.billable, r.reason, r.gross])).toEqual([
+      [false, 'recurring_period_over', null],
+    ])
+  })
+
+  test('time decay halves a touch per half-life; first click credits the oldest', async () => {
+    const device = { ipHash: 'dev-decay', userAgent: 'Mozilla/5.0 decay' }
+    await plantClick(hoursAgo(48), device)
+    const last = await plantClick(hoursAgo(24), device)
+    await program(`attribution_model = 'time_decay', time_decay_half_life_hours = 24`)
+    const decayed = await stored(
+      sale({ click_id: last.token, total: '100.00', subtotal: '100.00', tax: '0' }),
+    )
+    await program(`attribution_model = 'first_click'`)
+    const firstClick = await stored(
+      sale({ click_id: last.token, total: '100.00', subtotal: '100.00', tax: '0' }),
+    )
+    await program(`attribution_model = 'last_click', time_decay_half_life_hours = null`)
+    const touches = async (id: string) =>
+      (
+        await one<{ t: { weight: string }[] }>(
+          store,
+          `select details->'touches' as t from attributions where conversion_id = $1`,
+          [id],
+        )
+      ).t.map((x) => x.weight)
+    // Ages 48 h and 24 h before the sale: 1/4 : 1/2 of the curve → 1/3 and 2/3.
+    expect(await touches(decayed)).toEqual(['1/3', '2/3'])
+    expect(await touches(firstClick)).toEqual(['1', '0'])
   })
 
   test('the ledger verifies after all of the above', async () => {

@@ -92,6 +92,7 @@ describe('impact normalize', () => {
           subId: 'glowwithmia',
           couponCode: 'MIA10',
           customerEmailHash: SHA1,
+          customerIp: null,
           test: false,
         },
       ],
@@ -129,6 +130,7 @@ describe('impact normalize', () => {
       clickId: 'c1.kid1.xyz',
       subId: 'Q2xpY2tJZA', // Impact's ClickId, since SubId2 is absent
       customerEmailHash: createHash('sha256').update('mia@example.com').digest('hex'),
+      customerIp: null,
     })
   })
 

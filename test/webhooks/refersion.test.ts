@@ -115,6 +115,7 @@ describe('refersion normalize', () => {
           subId: 'glowwithmia',
           couponCode: 'MIA10',
           customerEmailHash: createHash('sha256').update('mia@example.com').digest('hex'),
+          customerIp: null,
           test: false,
         },
       ],

@@ -161,6 +161,7 @@ describe('s2s normalize', () => {
           subId: 'glowwithmia',
           couponCode: 'MIA10',
           customerEmailHash: createHash('sha256').update('mia@example.com').digest('hex'),
+          customerIp: null,
           test: false,
         },
       ],
@@ -215,6 +216,7 @@ describe('s2s normalize', () => {
       lineItems: [],
       clickId: null,
       customerEmailHash: null,
+      customerIp: null,
       occurredAt: new Date('2026-01-01T00:00:00Z'),
     })
   })

@@ -211,6 +211,7 @@ describe('shopify normalize: orders', () => {
       subId: 'story-3',
       couponCode: 'GLOW10',
       customerEmailHash: sha256('jane.doe@example.com'),
+      customerIp: '203.0.113.7',
       test: false,
     })
   })
@@ -350,6 +351,7 @@ describe('shopify normalize: refunds', () => {
       subId: null,
       couponCode: null,
       customerEmailHash: null,
+      customerIp: null,
       test: false,
     })
   })

@@ -243,6 +243,7 @@ describe('stripe normalize: checkout.session.completed', () => {
       subId: 'yt-42',
       couponCode: 'SPRING5',
       customerEmailHash: sha256('buyer@example.com'),
+      customerIp: null,
       test: false,
     })
   })
@@ -357,6 +358,7 @@ describe('stripe normalize: invoice.paid', () => {
       subId: null,
       couponCode: null,
       customerEmailHash: sha256('sub@example.com'),
+      customerIp: null,
       test: false,
     })
   })
@@ -462,6 +464,7 @@ describe('stripe normalize: charge.refunded', () => {
       subId: null,
       couponCode: null,
       customerEmailHash: sha256('buyer@example.com'),
+      customerIp: null,
       test: false,
     })
     const full = only(

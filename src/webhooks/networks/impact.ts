@@ -184,6 +184,7 @@ function normalize({
     subId,
     couponCode,
     customerEmailHash,
+    customerIp: null,
     // Impact has no test flag on conversions; test traffic is separated by campaign on its side.
     test: false,
   }

@@ -56,6 +56,7 @@ function normalize({ rawBody }: { rawBody: string }): NormalizeResult {
         subId: p.get('sub_id'),
         couponCode: p.get('coupon'),
         customerEmailHash: null,
+        customerIp: null,
         test: p.get('test') === '1' || p.get('test') === 'true',
       },
     ],

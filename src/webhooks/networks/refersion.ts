@@ -141,6 +141,7 @@ function normalize({
     subId,
     couponCode,
     customerEmailHash: email === null ? null : hashEmail(email),
+    customerIp: null,
     test,
   }
   return { ok: true, events: [event] }

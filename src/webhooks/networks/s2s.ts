@@ -8,6 +8,7 @@
 //
 // This file also exports the field-checking helpers refersion.ts and impact.ts share (strict decimal
 // money, ISO dates, 422 field lists); payload.ts holds the JSON/400/422 basics every adapter uses.
+import { canonicalIp } from '../../shared/ip-hash.ts'
 import { createHmac } from 'node:crypto'
 import type { LineItem, NormalizeResult, NormalizedEvent, SourceAdapter, VerifyResult } from '../adapter.ts'
 import { constantTimeEqualBytes, hashEmail } from './amounts.ts'
@@ -245,6 +246,8 @@ function normalize({ rawBody, headers }: Parameters<SourceAdapter['normalize']>[
     b.customer_email_sha256,
     'customer_email_sha256',
   )
+  const customerIp = check.text('customer_ip', b.customer_ip)
+  if (customerIp !== null && canonicalIp(customerIp) === undefined) check.invalid.push('customer_ip')
   const test = check.flag('test', b.test)
   for (const [name, value] of [
     ['total', total],
@@ -275,6 +278,7 @@ function normalize({ rawBody, headers }: Parameters<SourceAdapter['normalize']>[
     subId,
     couponCode,
     customerEmailHash,
+    customerIp,
     test,
   }
   return { ok: true, events: [event] }

@@ -113,6 +113,8 @@ function normalizeOrder(order: Json, externalEventId: string, clickIdParam: stri
     subId: landingSiteParam(order.landing_site, ['sub_id', 'rsub']),
     couponCode: str(obj(arr(order.discount_codes)[0]).code),
     customerEmailHash: hashEmail(str(order.email) ?? str(customer.email)),
+    // The address the order was placed from; only its salted hash is kept, for device-signal attribution.
+    customerIp: str(order.browser_ip) ?? str(obj(order.client_details).browser_ip),
     test: order.test === true,
   }
   return { ok: true, events: [event] }
@@ -190,6 +192,7 @@ function normalizeRefund(refund: Json, externalEventId: string): NormalizeResult
     subId: null,
     couponCode: null,
     customerEmailHash: null,
+    customerIp: null,
     test: transactions.some((t) => t.test === true),
   }
   return { ok: true, events: [event] }

@@ -81,6 +81,7 @@ function baseEvent(env: Envelope, a: Amounts): Omit<NormalizedEvent, 'kind' | 'o
     subId: null,
     couponCode: null,
     customerEmailHash: null,
+    customerIp: null,
     test: env.test,
   }
 }
@@ -116,6 +117,7 @@ function checkoutCompleted(env: Envelope, clickIdParam: string): NormalizeResult
     subId: str(metadata.sub_id),
     couponCode: str(metadata.coupon),
     customerEmailHash: hashEmail(obj(s.customer_details).email ?? s.customer_email),
+    customerIp: null,
   }
   return { ok: true, events: [event] }
 }
@@ -177,6 +179,7 @@ function invoicePaid(env: Envelope, clickIdParam: string): NormalizeResult {
     subId: str(obj(inv.metadata).sub_id) ?? str(subMeta.sub_id),
     couponCode: str(obj(inv.metadata).coupon) ?? str(subMeta.coupon),
     customerEmailHash: hashEmail(inv.customer_email),
+    customerIp: null,
   }
   // First invoice of a subscription = the sale; later ones renew it. An invoice with no subscription
   // at all (one-off/manual) is a sale of its own, keyed on the invoice id.
@@ -215,6 +218,7 @@ function chargeRefunded(env: Envelope, clickIdParam: string): NormalizeResult {
     cumulativeRefunded: refunded,
     clickId: str(obj(ch.metadata)[clickIdParam]),
     customerEmailHash: hashEmail(obj(ch.billing_details).email ?? ch.receipt_email),
+    customerIp: null,
   }
   return { ok: true, events: [event] }
 }
