@@ -45,6 +45,8 @@ export interface Config {
   readonly commissions: {
     /** How often pending commissions past their hold are approved (every host runs it; the update is idempotent). */
     readonly approvalIntervalMs: number
+    /** How often clicks of pay-per-click programs are counted into commissions (closed hours only). */
+    readonly clickAccrualIntervalMs: number
   }
   readonly secrets: {
     /** Grants every /api route until accounts and scoped keys exist; unset disables the API. */
@@ -118,6 +120,7 @@ const envSchema = z.object({
   CLICK_JOURNAL_DIR: z.string().min(1, 'must not be empty').optional(),
   CLICK_RETENTION_DAYS: intFrom(0, 36_500).default(395),
   COMMISSION_APPROVAL_INTERVAL_MS: intFrom(1_000, 86_400_000).default(60_000),
+  CLICK_ACCRUAL_INTERVAL_MS: intFrom(1_000, 86_400_000).default(300_000),
   ADMIN_API_KEY: z
     .string()
     .min(24, 'must be at least 24 characters')
@@ -259,7 +262,10 @@ export function loadConfig(
       journalDir: e.CLICK_JOURNAL_DIR ? resolve(cwd, e.CLICK_JOURNAL_DIR) : join(dataDir, 'click-journal'),
       retentionDays: e.CLICK_RETENTION_DAYS,
     }),
-    commissions: Object.freeze({ approvalIntervalMs: e.COMMISSION_APPROVAL_INTERVAL_MS }),
+    commissions: Object.freeze({
+      approvalIntervalMs: e.COMMISSION_APPROVAL_INTERVAL_MS,
+      clickAccrualIntervalMs: e.CLICK_ACCRUAL_INTERVAL_MS,
+    }),
     secrets: Object.freeze(secrets),
   })
 }

@@ -43,3 +43,36 @@ export class Lifecycle {
     if (errors.length) throw new AggregateError(errors, `${errors.length} worker(s) failed to stop`)
   }
 }
+
+/**
+ * A worker that runs `pass` at start and then every `intervalMs`, one pass at a time; stop() waits for a pass
+ * in progress, so SIGTERM never cuts one off half-way. A failed pass is logged and retried next interval.
+ */
+export function intervalWorker(opts: {
+  name: string
+  intervalMs: number
+  log: Logger
+  pass: () => Promise<void>
+}): Worker {
+  let timer: ReturnType<typeof setInterval> | undefined
+  let running: Promise<void> = Promise.resolve()
+  const tick = () => {
+    running = running
+      .then(opts.pass)
+      .catch((err) =>
+        opts.log.error({ err, worker: opts.name }, 'worker pass failed; retrying next interval'),
+      )
+  }
+  return {
+    name: opts.name,
+    start() {
+      tick()
+      timer = setInterval(tick, opts.intervalMs)
+      timer.unref?.()
+    },
+    async stop() {
+      clearInterval(timer)
+      await running
+    },
+  }
+}

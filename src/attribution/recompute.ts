@@ -61,8 +61,8 @@ export async function recomputeAttribution(
                   select merchant_id, external_order_id from public.conversions
                    where kind = 'subscription_renewal' and created_at >= ${opts.from.toISOString()}::timestamptz
                      and created_at < ${opts.to.toISOString()}::timestamptz))`)
-      // A conversion's program is an attribution result, so it is recomputed too.
-      await tx.execute(sql`update ${id}.conversions set program_id = null`)
+      // A conversion's program is an attribution result, so it is recomputed too (a click accrual names its own).
+      await tx.execute(sql`update ${id}.conversions set program_id = null where kind <> 'click'`)
       await tx.execute(sql.raw(`set local search_path = "${schema}", public`))
       const ids = await rawRows<{ id: string }>(tx, sql`select id from ${id}.conversions order by id`)
       for (const c of ids) await settleConversion(tx, c.id)

@@ -3,8 +3,10 @@ import { accrueCommissions, programOf, reverseForRefund } from '../commissions/s
 import { type Commission, type Conversion, conversions } from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
 import { attributeConversion } from './attribute.ts'
+import { settleClickConversion } from './click-accruals.ts'
 
 export { attributeConversion } from './attribute.ts'
+export { accrueClicks, clickAccrualWorker } from './click-accruals.ts'
 
 /**
  * What the caller knows that saves queries: `fresh` (stored by this transaction, so nothing is attributed yet)
@@ -37,6 +39,7 @@ export async function settleConversion(
     if (sale && program) await reverseForRefund(tx, conv, sale, program)
     return []
   }
+  if (conv.kind === 'click') return settleClickConversion(tx, conv)
   const attributed = await attributeConversion(tx, conv, opts)
   if (!attributed) return []
   return accrueCommissions(tx, conv, attributed, opts)

@@ -1,5 +1,6 @@
 import { createRuntime } from '../app.ts'
 import { type Config, describeConfig } from '../config.ts'
+import { clickAccrualWorker } from '../attribution/service.ts'
 import { commissionApprover } from '../commissions/approver.ts'
 import { clickPartitionWorker } from '../db/click-partitions.ts'
 import { openStore } from '../db/client.ts'
@@ -50,6 +51,7 @@ export async function runServe(config: Config, opts: { migrate: boolean }): Prom
   await lifecycle.start([
     clickPartitionWorker({ store, log, retentionDays: config.clicks.retentionDays }),
     commissionApprover({ db: store.db, log, intervalMs: config.commissions.approvalIntervalMs }),
+    clickAccrualWorker({ db: store.db, log, intervalMs: config.commissions.clickAccrualIntervalMs }),
     ...runtime.workers,
   ])
   const app = runtime.app.listen({ port: config.port, hostname: config.host })

@@ -68,14 +68,23 @@ export async function accrueCommissions(
 ): Promise<Commission[]> {
   const { program, rows: attributed, memberships } = settled
   const kind = conv.kind
-  if (kind === 'refund' || kind === 'click' || kind === 'bounty' || attributed.length === 0) return []
+  if (kind === 'refund' || kind === 'bounty' || attributed.length === 0) return []
   const rule = program.rules.find((r) => r.eventKind === kind)
+  // A click conversion carries how many paid clicks it stands for; its rule is a fixed amount per click.
+  const clicks = kind === 'click' ? BigInt(conv.lineItems?.[0]?.quantity ?? 0) : 1n
   const rate: RateRule | null = rule
     ? rule.commissionType === 'fixed'
-      ? { type: 'fixed', amountMinor: BigInt(rule.fixedMinor ?? '0'), source: `rule for ${kind} (fixed)` }
-      : { type: 'percent', rate: rule.rate ?? '0', source: `rule for ${kind}` }
-    : kind === 'lead'
-      ? null // a lead carries no money: it earns only under an explicit lead rule
+      ? {
+          type: 'fixed',
+          amountMinor: BigInt(rule.fixedMinor ?? '0') * clicks,
+          source:
+            kind === 'click' ? `rule for click (fixed, × ${clicks} clicks)` : `rule for ${kind} (fixed)`,
+        }
+      : kind === 'click'
+        ? null // a click has no amount a percentage could apply to
+        : { type: 'percent', rate: rule.rate ?? '0', source: `rule for ${kind}` }
+    : kind === 'lead' || kind === 'click'
+      ? null // a lead or click carries no money: it earns only under an explicit rule for its kind
       : program.commissionType === 'fixed'
         ? { type: 'fixed', amountMinor: program.commissionFixedMinor ?? 0n, source: 'program (fixed)' }
         : { type: 'percent', rate: program.commissionRate ?? '0', source: 'program' }

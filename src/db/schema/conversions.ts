@@ -46,7 +46,8 @@ export const conversions = pgTable(
     source: webhookSource('source').notNull(),
     externalOrderId: text('external_order_id').notNull(),
     // The id of the event *within* the order: null for the sale or lead itself (once per order),
-    // the refund id for a refund, the invoice id for a renewal. Never the webhook delivery id.
+    // the refund id for a refund, the invoice id for a renewal, the running click count an hourly click
+    // accrual brings its hour up to. Never the webhook delivery id.
     externalEventId: text('external_event_id'),
     kind: eventKind('kind').notNull(),
     occurredAt: tstz('occurred_at').notNull(),
@@ -85,7 +86,7 @@ export const conversions = pgTable(
       .nullsNotDistinct(),
     check(
       'conversions_event_id_by_kind',
-      sql`(${t.kind} in ('refund', 'subscription_renewal')) = (${t.externalEventId} is not null)`,
+      sql`(${t.kind} in ('refund', 'subscription_renewal', 'click')) = (${t.externalEventId} is not null)`,
     ),
     index('conversions_merchant_occurred_idx').on(t.merchantId, t.occurredAt),
     index('conversions_click_id_idx')

@@ -44,6 +44,8 @@ export const webhookSource = pgEnum('webhook_source', [
   's2s',
   'csv_import',
   'snippet',
+  // Conversions SkinStack makes itself: the hourly accrual of paid clicks.
+  'internal',
 ])
 export const webhookEventStatus = pgEnum('webhook_event_status', [
   'received',
