@@ -108,19 +108,20 @@ export const INVARIANTS: readonly Invariant[] = [
       having sum(r.gross_minor) > c.gross_minor or sum(r.fee_minor) > c.fee_minor or sum(r.net_minor) > c.net_minor`,
   },
   {
-    // A commission reversed after payout stays 'paid' (its clawback is carried into the next payout), so
-    // 'reversed' means fully reversed before payout; see influencer_balances.reversed_minor, which is 0 only then.
+    // A commission reversed once it is in a payout stays as it is (its clawback is carried into the next
+    // payout), so 'reversed' means fully reversed before any payout; see influencer_balances.reversed_minor,
+    // which is 0 only then. A commission stays linked to a payout that failed, and is paid by the next one.
     name: 'commission_status',
     description:
-      "status 'reversed' iff fully reversed (reversals' gross = gross > 0) and unpaid; 'paid' iff payout_id is set; 'approved' and 'paid' have approved_at; influencer clawbacks only on 'paid' commissions",
+      "status 'reversed' iff fully reversed (reversals' gross = gross > 0) and never in a payout; 'paid' iff its payout is paid; 'approved' and 'paid' have approved_at; influencer clawbacks only on commissions in a payout",
     query: sql`
       select c.id from commissions c
         left join ${reversedGross} r on r.commission_id = c.id
        where (c.gross_minor > 0
               and (c.status = 'reversed') <> (coalesce(r.gross_minor, 0) = c.gross_minor and c.payout_id is null))
-          or (c.status = 'paid') <> (c.payout_id is not null)
+          or (c.status = 'paid') <> exists (select 1 from payouts p where p.id = c.payout_id and p.status = 'paid')
           or (c.status in ('approved', 'paid') and c.approved_at is null)
-          or (c.status <> 'paid' and exists (
+          or (c.payout_id is null and exists (
                 select 1 from ledger_entries le
                  where le.commission_id = c.id and le.entry_type = 'clawback' and le.influencer_id is not null))`,
   },

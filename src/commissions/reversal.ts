@@ -43,7 +43,8 @@ export async function recordReversal(
     .onConflictDoNothing()
     .returning()
   if (!rev) return null
-  const afterPayout = c.status === 'paid'
+  // In a payout (sent, or on its way): the money is gone or going, so the influencer owes it back instead.
+  const afterPayout = c.status === 'paid' || c.payoutId !== null
   await postReversal(tx, {
     commissionId: c.id,
     reversalId: rev.id,

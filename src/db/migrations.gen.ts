@@ -11,6 +11,7 @@ import m0007 from '../../drizzle/0007_clicks_device_index.sql' with { type: 'tex
 import m0008 from '../../drizzle/0008_import_mappings.sql' with { type: 'text' }
 import m0009 from '../../drizzle/0009_bounty_awards.sql' with { type: 'text' }
 import m0010 from '../../drizzle/0010_click_accruals.sql' with { type: 'text' }
+import m0011 from '../../drizzle/0011_payout_statements.sql' with { type: 'text' }
 import journal from '../../drizzle/meta/_journal.json' with { type: 'json' }
 
 const sqlByTag: Record<string, string> = {
@@ -25,6 +26,7 @@ const sqlByTag: Record<string, string> = {
   '0008_import_mappings': m0008,
   '0009_bounty_awards': m0009,
   '0010_click_accruals': m0010,
+  '0011_payout_statements': m0011,
 }
 
 /** Every migration in journal order, shaped for db/migrate.ts. */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { check, index, integer, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { check, index, integer, jsonb, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { createdAt, currency, id, minor, tstz, updatedAt } from './columns.ts'
 import { payoutMethod, payoutRunStatus, payoutStatus } from './enums.ts'
 import { influencers } from './merchants.ts'
@@ -19,6 +19,22 @@ export const payoutRuns = pgTable(
   },
   (t) => [unique('payout_runs_period_currency_uq').on(t.period, t.currency)],
 )
+
+/** A payout's contents; money as decimal strings of minor units (JSON has no bigint). */
+export interface PayoutStatement {
+  readonly commissions: readonly {
+    readonly id: string
+    readonly conversionId: string
+    readonly kind: string
+    readonly grossMinor: string
+    readonly feeMinor: string
+    readonly netMinor: string
+  }[]
+  /** Clawbacks and adjustments carried from earlier payouts (≤ 0), netted here. */
+  readonly carriedMinor: string
+  /** What the influencer was owed: the commissions' net plus the carried amount. */
+  readonly payableMinor: string
+}
 
 export const payouts = pgTable(
   'payouts',
@@ -45,6 +61,10 @@ export const payouts = pgTable(
     idempotencyKey: text('idempotency_key').notNull().unique(),
     providerRef: text('provider_ref'),
     failureReason: text('failure_reason'),
+    // What the payout settles, fixed when a run creates it: each commission's net still owed and the carried
+    // (negative) balance netted against them; the statement (CSV/JSON) is read from here. Null only for a
+    // payout recorded by hand outside the payout machinery.
+    statement: jsonb('statement').$type<PayoutStatement>(),
     attempts: integer('attempts').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

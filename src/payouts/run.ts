@@ -1,0 +1,210 @@
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import { commissions, type Payout, payoutRuns, payouts } from '../db/schema/index.ts'
+import { rawRows } from '../db/rows.ts'
+import type { Db } from '../db/store.ts'
+import type { Logger } from '../shared/logger.ts'
+import { owedCommissions, type Payable, payables } from './eligibility.ts'
+import type { PayoutProvider, PayoutRequest } from './providers/types.ts'
+import { recordResult } from './record.ts'
+
+export type PayoutMethod = 'stripe_connect' | 'paypal' | 'ach' | 'manual'
+
+export interface PayoutDeps {
+  readonly db: Db
+  readonly log: Logger
+  readonly providers: Partial<Record<PayoutMethod, PayoutProvider>>
+  /** Processing fee the method charges on an amount (minor units, exact). */
+  readonly fee: (method: PayoutMethod, amountMinor: bigint, currency: string) => bigint
+}
+
+export interface RunReport {
+  readonly runId: string
+  readonly period: string
+  readonly currency: string
+  /** False when another process holds this run: it is left to finish there. */
+  readonly ran: boolean
+  readonly payouts: { id: string; influencerId: string; status: string; netMinor: string }[]
+  /** Influencers owed less than their minimum: their balance rolls over. */
+  readonly rolledOver: number
+}
+
+/**
+ * A payout run for a period and currency (keyed by both: running it again is the same run). Only one process
+ * runs it at a time (a transaction-scoped advisory lock held for the run). It first finishes payouts a crash
+ * or a provider error left in flight (asking the provider, whose idempotency key makes a resend safe), then
+ * pays everyone owed at least their minimum: one payout each, created with its commissions linked before
+ * anything is sent.
+ */
+export async function runPayouts(
+  deps: PayoutDeps,
+  opts: { period: string; currency: string; influencerId?: string },
+): Promise<RunReport> {
+  const currency = opts.currency.toUpperCase()
+  await deps.db.insert(payoutRuns).values({ period: opts.period, currency }).onConflictDoNothing()
+  const [run] = await deps.db
+    .select()
+    .from(payoutRuns)
+    .where(and(eq(payoutRuns.period, opts.period), eq(payoutRuns.currency, currency)))
+  if (!run) throw new Error('payout run not stored')
+  return deps.db.transaction(async (lock) => {
+    const [got] = await rawRows<{ ok: boolean }>(
+      lock,
+      sql`select pg_try_advisory_xact_lock(hashtext(${`payout-run:${run.id}`})) as ok`,
+    )
+    if (!got?.ok)
+      return { runId: run.id, period: run.period, currency, ran: false, payouts: [], rolledOver: 0 }
+    await deps.db
+      .update(payoutRuns)
+      .set({ status: 'running', startedAt: new Date() })
+      .where(eq(payoutRuns.id, run.id))
+    const out: Payout[] = []
+    const inFlight = await deps.db
+      .select()
+      .from(payouts)
+      .where(and(eq(payouts.runId, run.id), inArray(payouts.status, ['initiated', 'processing'])))
+    for (const p of inFlight) out.push(await drive(deps, p))
+    let rolledOver = 0
+    for (const owed of await payables(deps.db, currency, opts.influencerId)) {
+      if (owed.payableMinor <= 0n) continue
+      if (owed.payableMinor < owed.minimumMinor) {
+        rolledOver++
+        continue
+      }
+      const p = await createPayout(deps, { id: run.id, period: run.period, currency }, owed)
+      if (p) out.push(await drive(deps, p))
+    }
+    await deps.db
+      .update(payoutRuns)
+      .set({ status: 'completed', finishedAt: new Date() })
+      .where(eq(payoutRuns.id, run.id))
+    return {
+      runId: run.id,
+      period: run.period,
+      currency,
+      ran: true,
+      payouts: out.map((p) => ({
+        id: p.id,
+        influencerId: p.influencerId,
+        status: p.status,
+        netMinor: p.netMinor.toString(),
+      })),
+      rolledOver,
+    }
+  })
+}
+
+/**
+ * The payout row and its commissions' link, in one transaction, before any money moves. Null when the
+ * influencer cannot be paid (no method or account, nothing left after fees) or already has this period's
+ * payout.
+ */
+async function createPayout(
+  deps: PayoutDeps,
+  run: { id: string; period: string; currency: string },
+  owed: Payable,
+): Promise<Payout | null> {
+  if (!owed.method || !owed.account) {
+    deps.log.warn(
+      { influencerId: owed.influencerId },
+      'influencer owed a payout has no payout method or account',
+    )
+    return null
+  }
+  const method = owed.method
+  return deps.db.transaction(async (tx) => {
+    const items = await owedCommissions(tx, owed.influencerId, run.currency)
+    const net = items.reduce((a, c) => a + c.netMinor, 0n)
+    const platformFee = items.reduce((a, c) => a + c.feeMinor, 0n)
+    const payable = owed.payableMinor
+    const processing = deps.fee(method, payable, run.currency)
+    if (payable - processing <= 0n) return null
+    const id = Bun.randomUUIDv7()
+    const [p] = await tx
+      .insert(payouts)
+      .values({
+        id,
+        runId: run.id,
+        influencerId: owed.influencerId,
+        period: run.period,
+        currency: run.currency,
+        method,
+        status: 'initiated',
+        grossMinor: payable + platformFee,
+        platformFeeMinor: platformFee,
+        processingFeeMinor: processing,
+        netMinor: payable - processing,
+        idempotencyKey: `skinstack-payout-${id}`,
+        statement: {
+          commissions: items.map((c) => ({
+            id: c.id,
+            conversionId: c.conversionId,
+            kind: c.kind,
+            grossMinor: c.grossMinor.toString(),
+            feeMinor: c.feeMinor.toString(),
+            netMinor: c.netMinor.toString(),
+          })),
+          carriedMinor: (payable - net).toString(),
+          payableMinor: payable.toString(),
+        },
+      })
+      .onConflictDoNothing()
+      .returning()
+    if (!p) return null
+    if (items.length > 0)
+      await tx
+        .update(commissions)
+        .set({ payoutId: p.id })
+        .where(
+          inArray(
+            commissions.id,
+            items.map((c) => c.id),
+          ),
+        )
+    return p
+  })
+}
+
+/**
+ * Sends (or, after a crash or an error, asks about) one payout and records the answer. The attempt is
+ * counted before the request leaves, so a payout with attempts > 0 and no answer is asked about first.
+ */
+export async function drive(deps: PayoutDeps, p: Payout): Promise<Payout> {
+  const provider = deps.providers[p.method]
+  if (!provider)
+    return recordResult(deps.db, p, {
+      status: 'failed',
+      reason: `no ${p.method} provider is configured`,
+      retryable: true,
+    })
+  const req = await requestOf(deps.db, p)
+  const asked = p.attempts > 0 || p.status === 'processing' ? await provider.status(req, p.providerRef) : null
+  if (asked && !(asked.status === 'failed' && asked.retryable)) return recordResult(deps.db, p, asked)
+  await deps.db
+    .update(payouts)
+    .set({ attempts: sql`${payouts.attempts} + 1`, sentAt: new Date() })
+    .where(eq(payouts.id, p.id))
+  const sent = await provider
+    .send(req)
+    .catch((err: unknown): Awaited<ReturnType<PayoutProvider['send']>> => ({
+      status: 'failed',
+      reason: err instanceof Error ? err.message : String(err),
+      retryable: true,
+    }))
+  return recordResult(deps.db, { ...p, attempts: p.attempts + 1 }, sent)
+}
+
+async function requestOf(db: Db, p: Payout): Promise<PayoutRequest> {
+  const [i] = await rawRows<{ account: string | null }>(
+    db,
+    sql`select payout_account as account from influencers where id = ${p.influencerId}`,
+  )
+  return {
+    payoutId: p.id,
+    idempotencyKey: p.idempotencyKey,
+    influencerId: p.influencerId,
+    account: i?.account ?? '',
+    currency: p.currency,
+    amountMinor: p.netMinor,
+    description: `SkinStack payout ${p.period}`,
+  }
+}
