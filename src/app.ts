@@ -2,6 +2,8 @@ import { Elysia } from 'elysia'
 import type { Config } from './config.ts'
 import type { Store } from './db/store.ts'
 import { commissionsPlugin } from './commissions/plugin.ts'
+import { payoutDeps } from './payouts/deps.ts'
+import { payoutsPlugin } from './payouts/plugin.ts'
 import { docsPlugin } from './docs/plugin.ts'
 import { linksPlugin } from './links/plugin.ts'
 import { createHttpMetrics, type HttpMetrics } from './ops/metrics.ts'
@@ -103,6 +105,7 @@ export function createApp(deps: AppDeps) {
     .use(redirectPlugin(deps.redirect))
     .use(linksPlugin({ store: deps.store, config: deps.config }))
     .use(commissionsPlugin({ store: deps.store, config: deps.config }))
+    .use(payoutsPlugin({ store: deps.store, config: deps.config, deps: payoutDeps(deps) }))
     .use(webhooksPlugin({ intake, log: deps.log, registry: metrics.registry }))
     .use(webhookSecretsPlugin({ store: deps.store, config: deps.config, intake }))
     .use(importsPlugin({ store: deps.store, config: deps.config }))

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { z } from 'zod'
+import { DEFAULT_FEES, type FeeMethod, type FeeTable, parseFeeSchedule } from './payouts/providers/fees.ts'
 
 /** A configuration problem the operator must fix; main exits 2 with this message. */
 export class ConfigError extends Error {
@@ -48,6 +49,19 @@ export interface Config {
     /** How often clicks of pay-per-click programs are counted into commissions (closed hours only). */
     readonly clickAccrualIntervalMs: number
   }
+  readonly payoutProviders: {
+    /** Each request to a payment provider gives up after this long (and counts as retryable). */
+    readonly timeoutMs: number
+    /** No secretKey: the stripe_connect provider is not available. */
+    readonly stripe: { readonly apiBase: string; readonly secretKey: string | undefined }
+    /** Both credentials or neither (then the paypal provider is not available). */
+    readonly paypal: {
+      readonly apiBase: string
+      readonly clientId: string | undefined
+      readonly clientSecret: string | undefined
+    }
+    readonly fees: FeeTable
+  }
   readonly secrets: {
     /** Grants every /api route until accounts and scoped keys exist; unset disables the API. */
     readonly adminApiKey: string | undefined
@@ -82,6 +96,24 @@ const databaseUrl = z
 const ipOrCidr = z
   .string()
   .regex(/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)(\/\d{1,3})?$/, 'must list IP addresses or CIDR ranges')
+
+const apiBase = z
+  .string()
+  .refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
+  .transform((v) => v.replace(/\/+$/, ''))
+
+const credential = z.string().regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+
+const feeSpec = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const schedule = parseFeeSchedule(v)
+      if (typeof schedule !== 'string') return schedule
+      ctx.issues.push({ code: 'custom', message: schedule, input: v })
+      return z.NEVER
+    })
 
 const envSchema = z.object({
   PORT: intFrom(0, 65535).default(3000),
@@ -129,6 +161,21 @@ const envSchema = z.object({
   CLICK_ID_KEYS: z.string().optional(),
   IP_HASH_SALT: z.string().optional(),
   MASTER_KEY: z.string().optional(),
+  STRIPE_API_BASE: apiBase.default('https://api.stripe.com'),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(
+      /^(sk|rk)_(test|live)_[0-9A-Za-z]{8,}$/,
+      'must be a Stripe secret key (sk_live_…, sk_test_…) or restricted key (rk_…)',
+    )
+    .optional(),
+  PAYPAL_API_BASE: apiBase.default('https://api-m.paypal.com'),
+  PAYPAL_CLIENT_ID: credential.optional(),
+  PAYPAL_CLIENT_SECRET: credential.optional(),
+  PAYOUT_PROVIDER_TIMEOUT_MS: intFrom(100, 300_000).default(10_000),
+  PAYOUT_FEE_STRIPE: feeSpec('2.9%+0.30'),
+  PAYOUT_FEE_PAYPAL: feeSpec('2%'),
+  PAYOUT_FEE_ACH: feeSpec('0.50'),
 })
 
 type Env = Record<string, string | undefined>
@@ -227,6 +274,8 @@ export function loadConfig(
     throw new ConfigError(lines.join('\n'))
   }
   const e = parsed.data
+  if (!e.PAYPAL_CLIENT_ID !== !e.PAYPAL_CLIENT_SECRET)
+    throw new ConfigError('PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET: set both or neither')
   const dataDir = isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(cwd, e.DATA_DIR)
   const raw = resolveSecrets(e, e.DATABASE_URL === undefined, dataDir)
   const secrets = {
@@ -266,6 +315,22 @@ export function loadConfig(
       approvalIntervalMs: e.COMMISSION_APPROVAL_INTERVAL_MS,
       clickAccrualIntervalMs: e.CLICK_ACCRUAL_INTERVAL_MS,
     }),
+    payoutProviders: Object.freeze({
+      timeoutMs: e.PAYOUT_PROVIDER_TIMEOUT_MS,
+      stripe: Object.freeze({ apiBase: e.STRIPE_API_BASE, secretKey: e.STRIPE_SECRET_KEY }),
+      paypal: Object.freeze({
+        apiBase: e.PAYPAL_API_BASE,
+        clientId: e.PAYPAL_CLIENT_ID,
+        clientSecret: e.PAYPAL_CLIENT_SECRET,
+      }),
+      fees: Object.freeze({
+        stripe_connect: e.PAYOUT_FEE_STRIPE,
+        paypal: e.PAYOUT_FEE_PAYPAL,
+        ach: e.PAYOUT_FEE_ACH,
+        // Settled by hand outside any provider: nothing to charge, so not configurable.
+        manual: DEFAULT_FEES.manual,
+      }),
+    }),
     secrets: Object.freeze(secrets),
   })
 }
@@ -284,8 +349,23 @@ export function describeConfig(c: Config): Record<string, unknown> {
     links: c.links,
     clicks: c.clicks,
     commissions: c.commissions,
+    payoutProviders: describePayoutProviders(c.payoutProviders),
     adminApi: c.secrets.adminApiKey ? 'enabled' : 'disabled (ADMIN_API_KEY unset)',
     secrets: c.secrets.generated ? 'generated for the embedded database' : 'from environment',
+  }
+}
+
+function describePayoutProviders(p: Config['payoutProviders']): Record<string, unknown> {
+  const stripeMode = p.stripe.secretKey?.includes('_test_') ? 'test' : 'live'
+  return {
+    timeoutMs: p.timeoutMs,
+    stripe: p.stripe.secretKey
+      ? `enabled (${stripeMode} key) at ${redactUrl(p.stripe.apiBase)}`
+      : 'disabled (STRIPE_SECRET_KEY unset)',
+    paypal: p.paypal.clientId
+      ? `enabled at ${redactUrl(p.paypal.apiBase)}`
+      : 'disabled (PAYPAL_CLIENT_ID/PAYPAL_CLIENT_SECRET unset)',
+    fees: Object.fromEntries((Object.keys(p.fees) as FeeMethod[]).map((m) => [m, p.fees[m].spec])),
   }
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 import { HELP, parseCli, UsageError } from './cli/args.ts'
 import { runAttributionRecompute } from './cli/attribution.ts'
+import { runPayoutsCommand } from './cli/payouts.ts'
 import { runDoctor } from './cli/doctor.ts'
 import { runHealthcheck } from './cli/healthcheck.ts'
 import { runLedgerVerify } from './cli/ledger.ts'
@@ -39,6 +40,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'attribution':
       if (!cli.attribution) throw new UsageError('attribution needs an action')
       return runAttributionRecompute(config, cli.attribution)
+    case 'payouts':
+      if (!cli.payouts) throw new UsageError('payouts needs an action')
+      return runPayoutsCommand(config, cli.payouts)
     case 'webhooks':
       if (!cli.webhooks) throw new UsageError('webhooks needs an action')
       return runWebhooksReplay(config, cli.webhooks)

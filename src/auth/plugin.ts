@@ -1,4 +1,4 @@
-import { Elysia } from 'elysia'
+import { Elysia, t } from 'elysia'
 import { adminKeyCheck } from './service.ts'
 
 /**
@@ -18,3 +18,21 @@ export const adminAuth = ({ adminApiKey }: { adminApiKey: string | undefined }) 
     }
   })
 }
+
+/** The error body every /api route answers with, for route schemas. */
+export const ApiError = t.Object({
+  error: t.Object({ code: t.String(), message: t.String(), details: t.Optional(t.Unknown()) }),
+})
+
+/** Responses every admin-key route may give besides its own. */
+export const adminErrors = { 400: ApiError, 401: ApiError, 404: ApiError, 409: ApiError, 422: ApiError }
+
+/** OpenAPI detail for an admin-key route of the given tag. */
+export const adminDetail =
+  (tag: string) =>
+  (summary: string, description = '') => ({
+    tags: [tag],
+    security: [{ bearer: [] }],
+    summary,
+    description: `${description} Requires \`Authorization: Bearer <ADMIN_API_KEY>\`.`.trim(),
+  })

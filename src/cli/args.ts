@@ -13,6 +13,7 @@ export const COMMANDS = [
   'seed',
   'ledger',
   'attribution',
+  'payouts',
   'webhooks',
   'healthcheck',
   'version',
@@ -25,6 +26,9 @@ export type LedgerAction = (typeof LEDGER_ACTIONS)[number]
 
 export const ATTRIBUTION_ACTIONS = ['recompute'] as const
 export type AttributionAction = (typeof ATTRIBUTION_ACTIONS)[number]
+
+export const PAYOUTS_ACTIONS = ['run'] as const
+export type PayoutsAction = (typeof PAYOUTS_ACTIONS)[number]
 
 export const WEBHOOKS_ACTIONS = ['replay'] as const
 export type WebhooksAction = (typeof WEBHOOKS_ACTIONS)[number]
@@ -39,6 +43,8 @@ export interface Cli {
   ledger?: { action: LedgerAction; json: boolean }
   /** attribution recompute: the window of conversions received, [from, to). */
   attribution?: { action: AttributionAction; from: Date; to: Date; keepSchema: boolean; json: boolean }
+  /** payouts run: the period and currency of the run. */
+  payouts?: { action: PayoutsAction; period: string; currency: string; json: boolean }
   /** webhooks: the action and the event it applies to; set only for that command. */
   webhooks?: { action: WebhooksAction; eventId: string; json: boolean }
 }
@@ -60,6 +66,10 @@ Commands:
                settings into a scratch schema, and list every difference from the live attributions,
                commissions and reversals; writes nothing live. Exits 3 if anything differs.
                Dates are ISO 8601 (2026-11-01 is midnight UTC); --keep-schema keeps the scratch tables
+  payouts run --period <period> [--currency <code>] [--json]
+               Pay everyone owed at least their minimum for the period (e.g. 2026-11) in the currency
+               (default USD); running a period again finishes what it left in flight and pays no one twice.
+               Exits 3 if a payout failed.
   webhooks replay <event-id> [--json]
                Process a stored webhook event (or imported report row) again, by its id (a UUID), e.g.
                one whose processing failed: stores its conversions and settles them exactly once. An
@@ -74,7 +84,7 @@ Flags:
   --host <addr>     Listen address (env HOST, default 0.0.0.0)
   --data-dir <dir>  Embedded database directory when DATABASE_URL is unset (env DATA_DIR, default ./data)
   --no-migrate      serve: do not apply pending migrations (/readyz reports them)
-  --json            ledger verify, attribution recompute, webhooks replay: print the result as JSON
+  --json            ledger verify, attribution recompute, payouts run, webhooks replay: print the result as JSON
   -h, --help        Show this help
   -v, --version     Print the version
 
@@ -84,7 +94,7 @@ Environment: DATABASE_URL, DATABASE_POOL_SIZE, LOG_LEVEL, TRUSTED_PROXIES, PUBLI
 
 Exit codes: 0 ok (webhooks replay: processed, or already processed), 1 failure (database unreachable,
   doctor check failed, replayed event failed again), 2 bad usage or configuration, 3 ledger verify found
-  violations or attribution recompute found differences, 4 webhooks replay: unknown event id, or an event that cannot be replayed.
+  violations, attribution recompute found differences or a payout failed, 4 webhooks replay: unknown event id, or an event that cannot be replayed.
 `
 
 export function parseCli(argv: readonly string[]): Cli {
@@ -100,14 +110,24 @@ export function parseCli(argv: readonly string[]): Cli {
   const name = positionals[0] ?? 'help'
   if (!(COMMANDS as readonly string[]).includes(name)) throw new UsageError(`unknown command '${name}'`)
   const command = name as Command
-  const arity = command === 'ledger' || command === 'attribution' ? 2 : command === 'webhooks' ? 3 : 1
+  const arity =
+    command === 'ledger' || command === 'attribution' || command === 'payouts'
+      ? 2
+      : command === 'webhooks'
+        ? 3
+        : 1
   if (positionals.length > arity) throw new UsageError(`unexpected argument '${positionals[arity]}'`)
   if (values['no-migrate'] && command !== 'serve') throw new UsageError('--no-migrate applies only to serve')
-  if (values.json && command !== 'ledger' && command !== 'webhooks' && command !== 'attribution')
-    throw new UsageError('--json applies only to ledger verify, attribution recompute and webhooks replay')
+  if (values.json && !['ledger', 'webhooks', 'attribution', 'payouts'].includes(command))
+    throw new UsageError(
+      '--json applies only to ledger verify, attribution recompute, payouts run and webhooks replay',
+    )
   for (const f of ['from', 'to', 'keep-schema'] as const)
     if (values[f] !== undefined && command !== 'attribution')
       throw new UsageError(`--${f} applies only to attribution recompute`)
+  for (const f of ['period', 'currency'] as const)
+    if (values[f] !== undefined && command !== 'payouts')
+      throw new UsageError(`--${f} applies only to payouts run`)
   const flags: ConfigFlags = {}
   if (values.port !== undefined) flags.port = values.port
   if (values.host !== undefined) flags.host = values.host
@@ -115,6 +135,17 @@ export function parseCli(argv: readonly string[]): Cli {
   const cli: Cli = { command, flags, migrate: !values['no-migrate'] }
   if (command === 'ledger')
     cli.ledger = { action: actionOf('ledger', LEDGER_ACTIONS, positionals[1]), json: !!values.json }
+  if (command === 'payouts') {
+    const action = actionOf('payouts', PAYOUTS_ACTIONS, positionals[1])
+    const period = values.period
+    if (period === undefined) throw new UsageError('payouts run needs --period (e.g. 2026-11)')
+    if (!/^[A-Za-z0-9][A-Za-z0-9:._-]{0,39}$/.test(period))
+      throw new UsageError(`--period '${period}' is not a period label`)
+    const currency = (values.currency ?? 'USD').toUpperCase()
+    if (!/^[A-Z]{3}$/.test(currency))
+      throw new UsageError(`--currency '${values.currency}' is not an ISO 4217 code`)
+    cli.payouts = { action, period, currency, json: !!values.json }
+  }
   if (command === 'attribution') {
     const action = actionOf('attribution', ATTRIBUTION_ACTIONS, positionals[1])
     const from = dateFlag('--from', values.from)
@@ -168,6 +199,8 @@ function parse(argv: readonly string[]) {
       from: { type: 'string' },
       to: { type: 'string' },
       'keep-schema': { type: 'boolean' },
+      period: { type: 'string' },
+      currency: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },

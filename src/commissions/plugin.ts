@@ -1,8 +1,7 @@
 import { Elysia, t } from 'elysia'
-import { adminAuth } from '../auth/plugin.ts'
+import { adminAuth, adminDetail, adminErrors } from '../auth/plugin.ts'
 import type { Config } from '../config.ts'
 import type { Store } from '../db/store.ts'
-import { ErrorResponse } from '../links/model.ts'
 import {
   Balances,
   BalancesQuery,
@@ -22,19 +21,8 @@ import {
 } from './service.ts'
 import { commissionView } from './review.ts'
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-  422: ErrorResponse,
-}
-const detail = (summary: string, description = '') => ({
-  tags: ['commissions'],
-  security: [{ bearer: [] }],
-  summary,
-  description: `${description} Requires \`Authorization: Bearer <ADMIN_API_KEY>\`.`.trim(),
-})
+const errors = adminErrors
+const detail = adminDetail('commissions')
 
 export const commissionsPlugin = ({ store, config }: { store: Store; config: Config }) =>
   new Elysia({ name: 'commissions', prefix: '/api/v1' })

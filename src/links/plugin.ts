@@ -1,11 +1,10 @@
 import { Elysia } from 'elysia'
-import { adminAuth } from '../auth/plugin.ts'
+import { adminAuth, adminDetail, adminErrors } from '../auth/plugin.ts'
 import type { Config } from '../config.ts'
 import type { Store } from '../db/store.ts'
 import {
   BulkInput,
   BulkResult,
-  ErrorResponse,
   IdParams,
   LinkBody,
   LinkInput,
@@ -16,20 +15,8 @@ import {
 } from './model.ts'
 import { createLinks, getLink, listLinks, setLinkActive, updateLink } from './service.ts'
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-  422: ErrorResponse,
-}
-const AUTH = 'Requires `Authorization: Bearer <ADMIN_API_KEY>`.'
-const detail = (summary: string, description = '') => ({
-  tags: ['links'],
-  security: [{ bearer: [] }],
-  summary,
-  description: `${description} ${AUTH}`.trim(),
-})
+const errors = adminErrors
+const detail = adminDetail('links')
 
 export const linksPlugin = ({ store, config }: { store: Store; config: Config }) =>
   new Elysia({ name: 'links', prefix: '/api/v1/links' })

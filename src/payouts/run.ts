@@ -177,8 +177,13 @@ export async function drive(deps: PayoutDeps, p: Payout): Promise<Payout> {
       retryable: true,
     })
   const req = await requestOf(deps.db, p)
-  const asked = p.attempts > 0 || p.status === 'processing' ? await provider.status(req, p.providerRef) : null
-  if (asked && !(asked.status === 'failed' && asked.retryable)) return recordResult(deps.db, p, asked)
+  if (p.attempts > 0 || p.status === 'processing') {
+    // Sent before (perhaps paid, unrecorded): ask first. Only "never saw it" (null) allows a resend; an answer
+    // the provider could not give (a retryable failure) leaves it for the next run rather than risk a second
+    // payment, since a send that then failed for good would not prove the first did not pay.
+    const asked = await provider.status(req, p.providerRef)
+    if (asked) return recordResult(deps.db, p, asked)
+  }
   await deps.db
     .update(payouts)
     .set({ attempts: sql`${payouts.attempts} + 1`, sentAt: new Date() })

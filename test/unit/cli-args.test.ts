@@ -55,7 +55,10 @@ describe('parseCli', () => {
       ['webhooks', 'replay', '0190a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b', '--no-migrate'],
       '--no-migrate applies only to serve',
     ],
-    [['doctor', '--json'], '--json applies only to ledger verify, attribution recompute and webhooks replay'],
+    [
+      ['doctor', '--json'],
+      '--json applies only to ledger verify, attribution recompute, payouts run and webhooks replay',
+    ],
   ])('%p is a usage error', (argv, message) => {
     expect(() => parseCli(argv)).toThrow(UsageError)
     expect(() => parseCli(argv)).toThrow(message)
@@ -108,6 +111,30 @@ describe('parseCli', () => {
       '--from must be before --to',
     ],
     [['ledger', 'verify', '--from', '2026-11-02'], '--from applies only to attribution recompute'],
+  ])('%p is a usage error', (argv, message) => {
+    expect(() => parseCli(argv)).toThrow(UsageError)
+    expect(() => parseCli(argv)).toThrow(message)
+  })
+
+  test('payouts run --period, currency upper-cased, USD by default', () => {
+    expect(parseCli(['payouts', 'run', '--period', '2026-11', '--currency', 'eur']).payouts).toEqual({
+      action: 'run',
+      period: '2026-11',
+      currency: 'EUR',
+      json: false,
+    })
+    expect(parseCli(['payouts', 'run', '--period', '2026-11', '--json']).payouts?.currency).toBe('USD')
+  })
+
+  test.each([
+    [['payouts', 'run'], 'payouts run needs --period'],
+    [['payouts', 'pay', '--period', '2026-11'], "unknown payouts action 'pay'"],
+    [['payouts', 'run', '--period', 'next month'], "--period 'next month' is not a period label"],
+    [
+      ['payouts', 'run', '--period', '2026-11', '--currency', 'dollars'],
+      "--currency 'dollars' is not an ISO 4217 code",
+    ],
+    [['serve', '--period', '2026-11'], '--period applies only to payouts run'],
   ])('%p is a usage error', (argv, message) => {
     expect(() => parseCli(argv)).toThrow(UsageError)
     expect(() => parseCli(argv)).toThrow(message)

@@ -1,0 +1,81 @@
+import { eq } from 'drizzle-orm'
+import { type Payout, payouts } from '../db/schema/index.ts'
+import type { Db } from '../db/store.ts'
+import { HttpError } from '../shared/errors.ts'
+import { minorToDecimal } from '../shared/money.ts'
+import { recordResult } from './record.ts'
+import { type PayoutDeps, runPayouts } from './run.ts'
+
+export { drive, type PayoutDeps, type PayoutMethod, type RunReport, runPayouts } from './run.ts'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const notFound = (id: string) => new HttpError(404, 'payout_not_found', `no payout ${id}`)
+
+export async function getPayout(db: Db, id: string): Promise<Payout> {
+  if (!UUID.test(id)) throw notFound(id)
+  const [p] = await db.select().from(payouts).where(eq(payouts.id, id.toLowerCase()))
+  if (!p) throw notFound(id)
+  return p
+}
+
+export function payoutView(p: Payout) {
+  const m = (v: bigint) => minorToDecimal(v, p.currency)
+  return {
+    id: p.id,
+    runId: p.runId,
+    influencerId: p.influencerId,
+    period: p.period,
+    currency: p.currency,
+    method: p.method,
+    status: p.status,
+    gross: m(p.grossMinor),
+    platformFee: m(p.platformFeeMinor),
+    processingFee: m(p.processingFeeMinor),
+    net: m(p.netMinor),
+    providerRef: p.providerRef,
+    failureReason: p.failureReason,
+    attempts: p.attempts,
+    createdAt: p.createdAt.toISOString(),
+    sentAt: p.sentAt?.toISOString() ?? null,
+    paidAt: p.paidAt?.toISOString() ?? null,
+  }
+}
+
+/**
+ * An influencer asks for their available balance now. It goes through the run machinery under the day's
+ * request period, so asking twice the same day finds the same payout instead of paying twice.
+ */
+export async function requestPayout(
+  deps: PayoutDeps,
+  influencerId: string,
+  currency: string,
+  now = new Date(),
+) {
+  if (!UUID.test(influencerId))
+    throw new HttpError(404, 'influencer_not_found', `no influencer ${influencerId}`)
+  const period = `request:${now.toISOString().slice(0, 10)}`
+  const report = await runPayouts(deps, { period, currency, influencerId: influencerId.toLowerCase() })
+  const mine = report.payouts.find((p) => p.influencerId === influencerId.toLowerCase())
+  if (mine) return mine
+  if (report.rolledOver > 0)
+    throw new HttpError(
+      422,
+      'below_minimum',
+      'the available balance is below the payout minimum; it rolls over',
+    )
+  throw new HttpError(
+    422,
+    'nothing_to_pay',
+    'no available balance to pay in this currency (or a payout is already in flight)',
+  )
+}
+
+/** Manual and ACH payouts are paid outside SkinStack; an admin records the transfer's reference. */
+export async function markPaid(db: Db, id: string, reference: string): Promise<Payout> {
+  const p = await getPayout(db, id)
+  if (p.method !== 'manual' && p.method !== 'ach')
+    throw new HttpError(409, 'not_manual', `a ${p.method} payout is confirmed by its provider, not by hand`)
+  if (p.status === 'failed')
+    throw new HttpError(409, 'payout_failed', 'a failed payout cannot be marked paid')
+  return recordResult(db, p, { status: 'paid', providerRef: reference })
+}
