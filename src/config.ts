@@ -49,6 +49,11 @@ export interface Config {
     /** How often clicks of pay-per-click programs are counted into commissions (closed hours only). */
     readonly clickAccrualIntervalMs: number
   }
+  readonly payoutSchedule: {
+    /** Day of the month (UTC) from which the previous month's payouts run; null: no schedule (API/CLI only). */
+    readonly day: number | null
+    readonly currencies: readonly string[]
+  }
   readonly payoutProviders: {
     /** Each request to a payment provider gives up after this long (and counts as retryable). */
     readonly timeoutMs: number
@@ -172,6 +177,12 @@ const envSchema = z.object({
   PAYPAL_API_BASE: apiBase.default('https://api-m.paypal.com'),
   PAYPAL_CLIENT_ID: credential.optional(),
   PAYPAL_CLIENT_SECRET: credential.optional(),
+  PAYOUT_SCHEDULE_DAY: intFrom(1, 28).optional(),
+  PAYOUT_SCHEDULE_CURRENCIES: z
+    .string()
+    .default('USD')
+    .transform((v) => v.split(',').map((c) => c.trim().toUpperCase()))
+    .refine((cs) => cs.every((c) => /^[A-Z]{3}$/.test(c)), 'must be comma-separated ISO 4217 codes'),
   PAYOUT_PROVIDER_TIMEOUT_MS: intFrom(100, 300_000).default(10_000),
   PAYOUT_FEE_STRIPE: feeSpec('2.9%+0.30'),
   PAYOUT_FEE_PAYPAL: feeSpec('2%'),
@@ -314,6 +325,10 @@ export function loadConfig(
     commissions: Object.freeze({
       approvalIntervalMs: e.COMMISSION_APPROVAL_INTERVAL_MS,
       clickAccrualIntervalMs: e.CLICK_ACCRUAL_INTERVAL_MS,
+    }),
+    payoutSchedule: Object.freeze({
+      day: e.PAYOUT_SCHEDULE_DAY ?? null,
+      currencies: Object.freeze(e.PAYOUT_SCHEDULE_CURRENCIES),
     }),
     payoutProviders: Object.freeze({
       timeoutMs: e.PAYOUT_PROVIDER_TIMEOUT_MS,

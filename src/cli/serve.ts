@@ -2,6 +2,8 @@ import { createRuntime } from '../app.ts'
 import { type Config, describeConfig } from '../config.ts'
 import { clickAccrualWorker } from '../attribution/service.ts'
 import { commissionApprover } from '../commissions/approver.ts'
+import { payoutDeps } from '../payouts/deps.ts'
+import { payoutScheduleWorker } from '../payouts/schedule.ts'
 import { clickPartitionWorker } from '../db/click-partitions.ts'
 import { openStore } from '../db/client.ts'
 import { migrate, migrationStatus } from '../db/migrate.ts'
@@ -52,6 +54,14 @@ export async function runServe(config: Config, opts: { migrate: boolean }): Prom
     clickPartitionWorker({ store, log, retentionDays: config.clicks.retentionDays }),
     commissionApprover({ db: store.db, log, intervalMs: config.commissions.approvalIntervalMs }),
     clickAccrualWorker({ db: store.db, log, intervalMs: config.commissions.clickAccrualIntervalMs }),
+    ...(config.payoutSchedule.day === null
+      ? []
+      : [
+          payoutScheduleWorker(payoutDeps({ config, store, log }), {
+            day: config.payoutSchedule.day,
+            currencies: config.payoutSchedule.currencies,
+          }),
+        ]),
     ...runtime.workers,
   ])
   const app = runtime.app.listen({ port: config.port, hostname: config.host })

@@ -1,0 +1,56 @@
+import { describe, expect, test } from 'bun:test'
+import { approveDue } from '../../src/commissions/service.ts'
+import { payoutDeps } from '../../src/payouts/deps.ts'
+import { payoutScheduleWorker, scheduledPeriod } from '../../src/payouts/schedule.ts'
+import { createLogger } from '../../src/shared/logger.ts'
+import { settleFixture } from '../helpers/settle.ts'
+
+describe('monthly payout schedule', () => {
+  test.each([
+    ['2026-11-01T00:00:00Z', 1, '2026-10'],
+    ['2026-11-30T23:59:59Z', 1, '2026-10'],
+    ['2026-01-15T08:00:00Z', 5, '2025-12'],
+    ['2026-11-04T12:00:00Z', 5, null],
+    ['2026-03-28T00:00:00Z', 28, '2026-02'],
+  ] as const)('%s, day %d → %p', (now, day, period) => {
+    expect(scheduledPeriod(new Date(now), day)).toBe(period)
+  })
+})
+
+describe('the schedule worker', () => {
+  test('runs the previous month once the day has come, and not again once completed', async () => {
+    const fx = await settleFixture()
+    await fx.store.query(`update programs set hold_days = 0 where id = $1`, [fx.programId])
+    await fx.store.query(
+      `update influencers set payout_method = 'manual', payout_account = 'bank' where id = $1`,
+      [fx.influencerId],
+    )
+    for (const order of ['s1', 's2', 's3', 's4'])
+      await fx.post({
+        type: 'sale',
+        order_id: order,
+        occurred_at: new Date(Date.now() - 60_000).toISOString(),
+        currency: 'USD',
+        total: '100.00',
+        sub_id: 'ava',
+      })
+    await approveDue(fx.store.db, new Date())
+    const deps = payoutDeps({ config: fx.config, store: fx.store, log: createLogger('silent') })
+    const worker = () => payoutScheduleWorker(deps, { day: 1, currencies: ['USD'] })
+    const w = worker()
+    await w.start()
+    await w.stop()
+    const period = scheduledPeriod(new Date(), 1)
+    const runs = await fx.store.query<{ period: string; status: string }>(
+      `select period, status from payout_runs`,
+    )
+    expect(runs).toEqual([{ period: period ?? '', status: 'completed' }])
+    const w2 = worker()
+    await w2.start()
+    await w2.stop()
+    const payouts = await fx.store.query<{ status: string; net: string }>(
+      `select status, net_minor::text as net from payouts`,
+    )
+    expect(payouts).toEqual([{ status: 'processing', net: '6400' }])
+  })
+})
