@@ -5,6 +5,7 @@ import type { Db } from '../db/store.ts'
 import type { Logger } from '../shared/logger.ts'
 import { owedCommissions, type Payable, payables } from './eligibility.ts'
 import type { PayoutProvider, PayoutRequest } from './providers/types.ts'
+import { payoutFigures } from './figures.ts'
 import { recordResult } from './record.ts'
 
 export type PayoutMethod = 'stripe_connect' | 'paypal' | 'ach' | 'manual'
@@ -113,11 +114,13 @@ async function createPayout(
   const method = owed.method
   return deps.db.transaction(async (tx) => {
     const items = await owedCommissions(tx, owed.influencerId, run.currency)
-    const net = items.reduce((a, c) => a + c.netMinor, 0n)
-    const platformFee = items.reduce((a, c) => a + c.feeMinor, 0n)
-    const payable = owed.payableMinor
-    const processing = deps.fee(method, payable, run.currency)
-    if (payable - processing <= 0n) return null
+    const f = payoutFigures({
+      payableMinor: owed.payableMinor,
+      minimumMinor: owed.minimumMinor,
+      commissions: items,
+      processingFee: (amount) => deps.fee(method, amount, run.currency),
+    })
+    if (!f) return null
     const id = Bun.randomUUIDv7()
     const [p] = await tx
       .insert(payouts)
@@ -129,10 +132,10 @@ async function createPayout(
         currency: run.currency,
         method,
         status: 'initiated',
-        grossMinor: payable + platformFee,
-        platformFeeMinor: platformFee,
-        processingFeeMinor: processing,
-        netMinor: payable - processing,
+        grossMinor: f.grossMinor,
+        platformFeeMinor: f.platformFeeMinor,
+        processingFeeMinor: f.processingFeeMinor,
+        netMinor: f.netMinor,
         idempotencyKey: `skinstack-payout-${id}`,
         statement: {
           commissions: items.map((c) => ({
@@ -143,8 +146,8 @@ async function createPayout(
             feeMinor: c.feeMinor.toString(),
             netMinor: c.netMinor.toString(),
           })),
-          carriedMinor: (payable - net).toString(),
-          payableMinor: payable.toString(),
+          carriedMinor: f.carriedMinor.toString(),
+          payableMinor: owed.payableMinor.toString(),
         },
       })
       .onConflictDoNothing()
