@@ -12,9 +12,9 @@ const base = {
 }
 
 describe('createProviders', () => {
-  test('without credentials only manual payouts are possible', () => {
+  test('without credentials only payouts by hand are possible (manual, and ACH from its bank file)', () => {
     const providers = createProviders(loadConfig(base))
-    expect(Object.keys(providers)).toEqual(['manual'])
+    expect(Object.keys(providers)).toEqual(['manual', 'ach'])
   })
 
   test('configured providers reach their (fake) APIs and pay', async () => {
@@ -30,7 +30,7 @@ describe('createProviders', () => {
       PAYOUT_FEE_PAYPAL: '2%max20.00',
     })
     const providers = createProviders(config)
-    expect(Object.keys(providers).sort()).toEqual(['manual', 'paypal', 'stripe_connect'])
+    expect(Object.keys(providers).sort()).toEqual(['ach', 'manual', 'paypal', 'stripe_connect'])
     const req = {
       payoutId: crypto.randomUUID(),
       idempotencyKey: `k-${crypto.randomUUID()}`,
