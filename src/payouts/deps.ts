@@ -11,5 +11,6 @@ export function payoutDeps(d: { config: Config; store: Store; log: Logger }): Pa
     log: d.log,
     providers: createProviders(d.config),
     fee: createFeeCalculator(d.config),
+    singleProcess: d.store.kind === 'pglite',
   }
 }

@@ -16,6 +16,11 @@ export interface PayoutDeps {
   readonly providers: Partial<Record<PayoutMethod, PayoutProvider>>
   /** Processing fee the method charges on an amount (minor units, exact). */
   readonly fee: (method: PayoutMethod, amountMinor: bigint, currency: string) => bigint
+  /**
+   * The embedded database: one process by construction (its data-directory lock), and one session, which a
+   * lock transaction held open during the run would deadlock. No run lock is taken then.
+   */
+  readonly singleProcess?: boolean
 }
 
 export interface RunReport {
@@ -47,13 +52,8 @@ export async function runPayouts(
     .from(payoutRuns)
     .where(and(eq(payoutRuns.period, opts.period), eq(payoutRuns.currency, currency)))
   if (!run) throw new Error('payout run not stored')
-  return deps.db.transaction(async (lock) => {
-    const [got] = await rawRows<{ ok: boolean }>(
-      lock,
-      sql`select pg_try_advisory_xact_lock(hashtext(${`payout-run:${run.id}`})) as ok`,
-    )
-    if (!got?.ok)
-      return { runId: run.id, period: run.period, currency, ran: false, payouts: [], rolledOver: 0 }
+  return withRunLock(deps, run.id, async (got) => {
+    if (!got) return { runId: run.id, period: run.period, currency, ran: false, payouts: [], rolledOver: 0 }
     await deps.db
       .update(payoutRuns)
       .set({ status: 'running', startedAt: new Date() })
@@ -91,6 +91,18 @@ export async function runPayouts(
       })),
       rolledOver,
     }
+  })
+}
+
+/** Runs `fn` holding the run's advisory lock (transaction-scoped, so a crashed runner releases it). */
+async function withRunLock<T>(deps: PayoutDeps, runId: string, fn: (got: boolean) => Promise<T>): Promise<T> {
+  if (deps.singleProcess) return fn(true)
+  return deps.db.transaction(async (lock) => {
+    const [got] = await rawRows<{ ok: boolean }>(
+      lock,
+      sql`select pg_try_advisory_xact_lock(hashtext(${`payout-run:${runId}`})) as ok`,
+    )
+    return fn(got?.ok === true)
   })
 }
 
