@@ -7,7 +7,7 @@ import type { Store } from '../db/store.ts'
 import { verifyClickId } from '../shared/click-id.ts'
 import { HttpError } from '../shared/errors.ts'
 import type { SourceAdapter } from './adapter.ts'
-import { duplicateOf, ingest, type IntakeResult } from './pipeline.ts'
+import { ingest, type IntakeResult } from './pipeline.ts'
 import { activeSecrets } from './secrets.ts'
 
 export type { IntakeResult } from './pipeline.ts'
@@ -39,9 +39,11 @@ export interface WebhookIntake {
 export function createWebhookIntake(d: { store: Store; config: Config }): WebhookIntake {
   const merchantIds = new LRUCache<string, string>({ max: 10_000, ttl: MERCHANT_TTL_MS })
   const secretsByKey = new LRUCache<string, string[]>({ max: 10_000, ttl: SECRET_TTL_MS })
-  // Deliveries this host has stored: a repeat of one is answered from a single read, no transaction. Others
-  // (first deliveries, or repeats first seen by another host) go straight to the transaction, which dedupes too.
-  const seenHere = new LRUCache<string, true>({ max: 200_000 })
+  // What this host answered for deliveries it stored: a repeat of one gets the same answer from memory, no
+  // database work (networks retry hard; a duplicate should cost nothing). The answer is immutable once its
+  // transaction committed. Exactly-once does not rest on this cache: first deliveries, and repeats first seen
+  // by another host, go to the transaction, where the unique key dedupes.
+  const seenHere = new LRUCache<string, IntakeResult>({ max: 200_000 })
 
   const merchantId = async (slug: string) => {
     const cached = merchantIds.get(slug)
@@ -92,17 +94,15 @@ export function createWebhookIntake(d: { store: Store; config: Config }): Webhoo
         events[0]?.externalEventId ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`
       const seenKey = `${adapter.source}:${merchant}:${externalId}`
       const key = { source: adapter.source, merchantId: merchant, externalId }
-      if (seenHere.has(seenKey)) {
-        const seen = await duplicateOf(d.store.db, key)
-        if (seen) return seen
-      }
+      const seen = seenHere.get(seenKey)
+      if (seen) return { ...seen, duplicate: true, created: 0 }
       const result = await ingest(d.store.db, d.config, {
         ...key,
         headers: storableHeaders(headers),
         rawBody,
         events,
       })
-      seenHere.set(seenKey, true)
+      seenHere.set(seenKey, result)
       return result
     },
   }
