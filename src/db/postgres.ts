@@ -6,6 +6,7 @@ import postgres, { type Notice } from 'postgres'
 import * as schema from './schema/index.ts'
 import type { Db, Store } from './store.ts'
 import { encodeCopyRow, quoteIdent } from './copy-format.ts'
+import { preparingClient } from './prepared.ts'
 
 export interface PostgresOptions {
   url: string
@@ -49,7 +50,7 @@ export function openPostgres(opts: PostgresOptions): Store {
   // drizzle rewrites its client's date/json parsers and serializers to pass-throughs; on a shared client raw
   // queries would get timestamp strings and could not bind Dates or objects. So drizzle gets its own pool.
   const drizzleSql = postgres(target.url, clientOptions)
-  const db = drizzle({ client: drizzleSql, schema }) as unknown as Db
+  const db = drizzle({ client: preparingClient(drizzleSql), schema }) as unknown as Db
 
   return {
     kind: 'postgres',
