@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Fault, SeenRequest } from './fake-stripe.ts'
+import { FaultDesk } from './fake-faults.ts'
 
 export type { Fault } from './fake-stripe.ts'
 
@@ -63,9 +64,7 @@ export async function startFakePaypal(): Promise<FakePaypal> {
   const counters = { requests: 0, tokensIssued: 0, creates: 0, gets: 0, replays: 0 }
   const tokens = new Map<string, number>()
   const requestIds = new Map<string, { answer?: Answer }>()
-  const faults: { fault: Fault; on: On | 'any' }[] = []
-  const inflight = new Set<Promise<Response>>()
-  let gate = Promise.withResolvers<void>()
+  const desk = new FaultDesk<On>()
   let url = ''
 
   const id = (n: number) => randomBytes(n).toString('hex').toUpperCase().slice(0, n)
@@ -74,10 +73,6 @@ export async function startFakePaypal(): Promise<FakePaypal> {
     status,
     body: { name, message, debug_id: id(13).toLowerCase(), ...extra },
   })
-  const takeFault = (on: On) => {
-    const i = faults.findIndex((f) => f.on === 'any' || f.on === on)
-    return i < 0 ? undefined : faults.splice(i, 1)[0]?.fault
-  }
   const links = (b: PaypalBatch) => [
     { href: `${url}/v1/payments/payouts/${b.payout_batch_id}`, rel: 'self', method: 'GET' },
   ]
@@ -171,7 +166,7 @@ export async function startFakePaypal(): Promise<FakePaypal> {
 
   async function createWithFaults(headers: Record<string, string>, raw: string): Promise<Response> {
     counters.creates++
-    const fault = takeFault('create')
+    const fault = desk.take('create')
     if (fault?.kind === 'error')
       return answer(problem(fault.status ?? 500, 'INTERNAL_SERVER_ERROR', 'injected failure'))
     const rid = headers['paypal-request-id']
@@ -186,7 +181,7 @@ export async function startFakePaypal(): Promise<FakePaypal> {
     }
     if (rid) requestIds.set(rid, {})
     if (fault?.kind === 'hang') {
-      await gate.promise
+      await desk.held()
       if (fault.then === 'drop') {
         if (rid) requestIds.delete(rid)
         return answer(problem(500, 'INTERNAL_SERVER_ERROR', 'dropped'))
@@ -207,7 +202,7 @@ export async function startFakePaypal(): Promise<FakePaypal> {
 
   function get(batchId: string): Response {
     counters.gets++
-    const fault = takeFault('get')
+    const fault = desk.take('get')
     if (fault?.kind === 'error')
       return answer(problem(fault.status ?? 500, 'INTERNAL_SERVER_ERROR', 'injected failure'))
     const b = batches.find((x) => x.payout_batch_id === batchId)
@@ -252,7 +247,7 @@ export async function startFakePaypal(): Promise<FakePaypal> {
       : {}
     seen.push({ method: req.method, path: u.pathname + u.search, headers, form })
     if (u.pathname === '/v1/oauth2/token' && req.method === 'POST') {
-      const fault = takeFault('token')
+      const fault = desk.take('token')
       if (fault?.kind === 'error')
         return answer(problem(fault.status ?? 500, 'INTERNAL_SERVER_ERROR', 'injected failure'))
       return answer(token(headers, raw))
@@ -272,12 +267,7 @@ export async function startFakePaypal(): Promise<FakePaypal> {
   const server = Bun.serve({
     port: 0,
     hostname: '127.0.0.1',
-    fetch(req) {
-      const p = handle(req)
-      inflight.add(p)
-      void p.finally(() => inflight.delete(p)).catch(() => {})
-      return p
-    },
+    fetch: (req) => desk.track(handle(req)),
   })
   url = `http://127.0.0.1:${server.port}`
 
@@ -294,20 +284,11 @@ export async function startFakePaypal(): Promise<FakePaypal> {
       tokens.clear()
     },
     fault(fault, count = 1, on = 'create') {
-      for (let i = 0; i < count; i++) faults.push({ fault, on })
+      desk.add(fault, count, on)
     },
-    release() {
-      gate.resolve()
-      gate = Promise.withResolvers<void>()
-    },
-    async idle() {
-      while (inflight.size > 0) await Promise.allSettled([...inflight])
-    },
-    async [Symbol.asyncDispose]() {
-      gate.resolve()
-      await fake.idle()
-      await server.stop(true)
-    },
+    release: () => desk.release(),
+    idle: () => desk.idle(),
+    [Symbol.asyncDispose]: () => desk.close(server),
   }
   return fake
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { FaultDesk } from './fake-faults.ts'
 
 /**
  * How the next matching request goes wrong. 'error': answered with `status` before anything is done (a load
@@ -59,11 +60,9 @@ export async function startFakeStripe(opts: { accounts?: readonly string[] } = {
   const transfers: StripeTransfer[] = []
   const seen: SeenRequest[] = []
   const counters = { requests: 0, creates: 0, lists: 0, replays: 0 }
-  const faults: { fault: Fault; on: 'create' | 'list' | 'any' }[] = []
+  const desk = new FaultDesk<'create' | 'list'>()
   // Idempotency-Key → the parameters first sent with it and, once carried out, the answer to replay.
   const keys = new Map<string, { params: string; answer?: Answer }>()
-  const inflight = new Set<Promise<Response>>()
-  let gate = Promise.withResolvers<void>()
 
   const answer = (a: Answer, headers: Record<string, string> = {}) =>
     Response.json(a.body, { status: a.status, headers })
@@ -71,10 +70,6 @@ export async function startFakeStripe(opts: { accounts?: readonly string[] } = {
     status,
     body: { error: { type, message, ...(code ? { code } : {}) } },
   })
-  const takeFault = (on: 'create' | 'list') => {
-    const i = faults.findIndex((f) => f.on === 'any' || f.on === on)
-    return i < 0 ? undefined : faults.splice(i, 1)[0]?.fault
-  }
 
   function transfer(form: Record<string, string>): Answer {
     const amount = form.amount ?? ''
@@ -108,7 +103,7 @@ export async function startFakeStripe(opts: { accounts?: readonly string[] } = {
 
   async function create(headers: Record<string, string>, form: Record<string, string>): Promise<Response> {
     counters.creates++
-    const fault = takeFault('create')
+    const fault = desk.take('create')
     if (fault?.kind === 'error') return answer(error(fault.status ?? 500, 'api_error', 'injected failure'))
     const key = headers['idempotency-key']
     const params = JSON.stringify(Object.entries(form).sort(([a], [b]) => a.localeCompare(b)))
@@ -130,7 +125,7 @@ export async function startFakeStripe(opts: { accounts?: readonly string[] } = {
     }
     if (key) keys.set(key, { params })
     if (fault?.kind === 'hang') {
-      await gate.promise
+      await desk.held()
       if (fault.then === 'drop') {
         if (key) keys.delete(key)
         return answer(error(500, 'api_error', 'dropped'))
@@ -147,7 +142,7 @@ export async function startFakeStripe(opts: { accounts?: readonly string[] } = {
 
   function listTransfers(url: URL): Response {
     counters.lists++
-    const fault = takeFault('list')
+    const fault = desk.take('list')
     if (fault?.kind === 'error') return answer(error(fault.status ?? 500, 'api_error', 'injected failure'))
     const group = url.searchParams.get('transfer_group')
     const limit = Number(url.searchParams.get('limit') ?? '10')
@@ -180,12 +175,7 @@ export async function startFakeStripe(opts: { accounts?: readonly string[] } = {
   const server = Bun.serve({
     port: 0,
     hostname: '127.0.0.1',
-    fetch(req) {
-      const p = handle(req)
-      inflight.add(p)
-      void p.finally(() => inflight.delete(p)).catch(() => {})
-      return p
-    },
+    fetch: (req) => desk.track(handle(req)),
   })
 
   const fake: FakeStripe = {
@@ -195,20 +185,11 @@ export async function startFakeStripe(opts: { accounts?: readonly string[] } = {
     seen,
     counters,
     fault(fault, count = 1, on = 'create') {
-      for (let i = 0; i < count; i++) faults.push({ fault, on })
+      desk.add(fault, count, on)
     },
-    release() {
-      gate.resolve()
-      gate = Promise.withResolvers<void>()
-    },
-    async idle() {
-      while (inflight.size > 0) await Promise.allSettled([...inflight])
-    },
-    async [Symbol.asyncDispose]() {
-      gate.resolve()
-      await fake.idle()
-      await server.stop(true)
-    },
+    release: () => desk.release(),
+    idle: () => desk.idle(),
+    [Symbol.asyncDispose]: () => desk.close(server),
   }
   return fake
 }

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto'
+import { approveDue } from '../../src/commissions/service.ts'
 import { clicks } from '../../src/db/schema/clicks.ts'
 import type { Store } from '../../src/db/store.ts'
 import { signClickId } from '../../src/shared/click-id.ts'
@@ -65,7 +66,33 @@ export async function settleFixture() {
     })
     return { id, token: signClickId(key, id) }
   }
-  return { ...fx, ...ids, post, plantClick }
+  const counters = new Map<string, number>()
+  /**
+   * `count` $100.00 sales credited to ava by sub-id (16.00 net each at the demo's 20 % and 20 % fee), as
+   * orders `${prefix}-1`, `${prefix}-2` …, approved at once (the program's hold must be 0 days). Returns the
+   * order ids.
+   */
+  const approvedSales = async (count: number, prefix: string): Promise<string[]> => {
+    const orders: string[] = []
+    for (let i = 0; i < count; i++) {
+      const n = (counters.get(prefix) ?? 0) + 1
+      counters.set(prefix, n)
+      const order = `${prefix}-${n}`
+      const r = await post({
+        type: 'sale',
+        order_id: order,
+        occurred_at: new Date(Date.now() - 60_000).toISOString(),
+        currency: 'USD',
+        total: '100.00',
+        sub_id: 'ava',
+      })
+      if (r.status !== 200) throw new Error(`sale ${order}: ${r.status} ${JSON.stringify(r.body)}`)
+      orders.push(order)
+    }
+    await approveDue(fx.store.db, new Date())
+    return orders
+  }
+  return { ...fx, ...ids, post, plantClick, approvedSales }
 }
 
 export async function one<T>(store: Store, text: string, params: unknown[] = []): Promise<T> {

@@ -1,5 +1,4 @@
 import { afterAll, describe, expect, test } from 'bun:test'
-import { approveDue } from '../../src/commissions/service.ts'
 import { testAdminKey, testSecretsEnv } from '../helpers/app.ts'
 import { runSource } from '../helpers/binary.ts'
 import { startFakeStripe } from '../helpers/fake-stripe.ts'
@@ -22,19 +21,6 @@ const call = async (method: string, path: string, body?: unknown) => {
   const text = await res.text()
   return { status: res.status, type: res.headers.get('content-type'), text, json: () => JSON.parse(text) }
 }
-let n = 0
-const approvedSales = async (count: number) => {
-  for (let i = 0; i < count; i++)
-    await fx.post({
-      type: 'sale',
-      order_id: `api-po-${++n}`,
-      occurred_at: new Date(Date.now() - 60_000).toISOString(),
-      currency: 'USD',
-      total: '100.00',
-      sub_id: 'ava',
-    })
-  await approveDue(store.db, new Date())
-}
 
 describe('/api/v1/payouts (manual method)', () => {
   test('a request below the minimum is refused; a run pays by hand and the statement adds up', async () => {
@@ -42,13 +28,13 @@ describe('/api/v1/payouts (manual method)', () => {
       `update influencers set payout_method = 'manual', payout_account = 'IBAN DE00 0000' where id = $1`,
       [fx.influencerId],
     )
-    await approvedSales(1)
+    await fx.approvedSales(1, 'api-po')
     const below = await call('POST', '/api/v1/payouts/requests', {
       influencerId: fx.influencerId,
       currency: 'USD',
     })
     expect([below.status, below.json().error.code]).toEqual([422, 'below_minimum'])
-    await approvedSales(3)
+    await fx.approvedSales(3, 'api-po')
     const run = await call('POST', '/api/v1/payouts/runs', { period: '2026-11', currency: 'USD' })
     expect(run.status).toBe(200)
     const [p] = run.json().payouts as { id: string; status: string; netMinor: string }[]
@@ -85,7 +71,7 @@ describe('skinstack payouts run: two processes at once pay once', () => {
       `update influencers set payout_method = 'stripe_connect', payout_account = 'acct_ava' where id = $1`,
       [fx.influencerId],
     )
-    await approvedSales(4)
+    await fx.approvedSales(4, 'api-po')
     const env = {
       ...testSecretsEnv,
       DATABASE_URL: fx.url,

@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { verifyLedger } from '../../src/commissions/ledger-verify.ts'
-import { approveDue } from '../../src/commissions/service.ts'
 import { DEFAULT_FEES, feeCalculator } from '../../src/payouts/providers/fees.ts'
 import { createPaypalProvider } from '../../src/payouts/providers/paypal.ts'
 import { type PayoutDeps, runPayouts } from '../../src/payouts/service.ts'
@@ -19,19 +18,6 @@ afterAll(async () => {
   await stripe[Symbol.asyncDispose]()
 })
 await store.query(`update programs set hold_days = 0 where id = $1`, [fx.programId])
-let n = 0
-const approvedSales = async (count: number) => {
-  for (let i = 0; i < count; i++)
-    await fx.post({
-      type: 'sale',
-      order_id: `pp-${++n}`,
-      occurred_at: new Date(Date.now() - 60_000).toISOString(),
-      currency: 'USD',
-      total: '100.00',
-      sub_id: 'ava',
-    })
-  await approveDue(store.db, new Date())
-}
 
 describe('PayPal payouts in a run', () => {
   test('processing until PayPal settles the batch; then paid, once', async () => {
@@ -39,7 +25,7 @@ describe('PayPal payouts in a run', () => {
       `update influencers set payout_method = 'paypal', payout_account = 'ava@creators.example' where id = $1`,
       [fx.influencerId],
     )
-    await approvedSales(4)
+    await fx.approvedSales(4, 'pp')
     const deps: PayoutDeps = {
       db: store.db,
       log: createLogger('silent'),
@@ -74,7 +60,7 @@ describe('a payout process killed between "sent" and "recorded"', () => {
       `update influencers set payout_method = 'stripe_connect', payout_account = 'acct_ava' where id = $1`,
       [fx.influencerId],
     )
-    await approvedSales(4)
+    await fx.approvedSales(4, 'pp')
     const env = {
       ...testSecretsEnv,
       DATABASE_URL: fx.url,

@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { verifyLedger } from '../../src/commissions/ledger-verify.ts'
-import { approveDue } from '../../src/commissions/service.ts'
 import { DEFAULT_FEES, feeCalculator } from '../../src/payouts/providers/fees.ts'
 import { createStripeProvider } from '../../src/payouts/providers/stripe.ts'
 import { type PayoutDeps, runPayouts } from '../../src/payouts/service.ts'
@@ -30,26 +29,6 @@ await store.query(
 )
 await store.query(`update programs set hold_days = 0 where id = $1`, [fx.programId])
 
-let n = 0
-/** `count` approved $100.00 sales at 20 %: 16.00 net each. */
-const approvedSales = async (count: number) => {
-  const orders: string[] = []
-  for (let i = 0; i < count; i++) {
-    const order = `po-${++n}`
-    const r = await fx.post({
-      type: 'sale',
-      order_id: order,
-      occurred_at: new Date(Date.now() - 60_000).toISOString(),
-      currency: 'USD',
-      total: '100.00',
-      sub_id: 'ava',
-    })
-    expect(r.status).toBe(200)
-    orders.push(order)
-  }
-  await approveDue(store.db, new Date())
-  return orders
-}
 const balance = async () =>
   (
     await store.query<{ balance: string; payable: string }>(
@@ -61,7 +40,7 @@ const balance = async () =>
 
 describe('payout runs against Stripe Connect (a real HTTP server speaking its protocol)', () => {
   test('pays what is owed once: fee 2.9 % + 0.30, commissions paid, a payout ledger entry', async () => {
-    await approvedSales(4)
+    await fx.approvedSales(4, 'po')
     const report = await runPayouts(deps, { period: '2026-10', currency: 'usd' })
     expect(report.ran).toBe(true)
     // 64.00 owed: fee 1.856 + 0.30 = 2.156 → 2.16; 61.84 sent.
@@ -89,7 +68,7 @@ describe('payout runs against Stripe Connect (a real HTTP server speaking its pr
   })
 
   test('below the $50 minimum the balance rolls over; a clawback is carried into the next payout', async () => {
-    const [refunded] = await approvedSales(1)
+    const [refunded] = await fx.approvedSales(1, 'po')
     expect((await runPayouts(deps, { period: '2026-11', currency: 'USD' })).rolledOver).toBe(1)
     // A paid commission refunded: a clawback of 16.00 carried (the new sale's 16.00 offsets it).
     const paidOrder = 'po-1'
@@ -103,7 +82,7 @@ describe('payout runs against Stripe Connect (a real HTTP server speaking its pr
     })
     expect(refunded).toBe('po-5')
     expect(await balance()).toEqual({ balance: '0', payable: '0' })
-    await approvedSales(4)
+    await fx.approvedSales(4, 'po')
     const report = await runPayouts(deps, { period: '2026-11b', currency: 'USD' })
     // 5 × 16.00 − 16.00 carried = 64.00 owed → 61.84 sent again.
     expect(report.payouts.map((p) => p.netMinor)).toEqual(['6184'])
@@ -116,7 +95,7 @@ describe('payout runs against Stripe Connect (a real HTTP server speaking its pr
   })
 
   test('a crash between "sent" and "recorded" is reconciled by asking Stripe: still one transfer', async () => {
-    await approvedSales(4)
+    await fx.approvedSales(4, 'po')
     stripe.fault({ kind: 'commit-then-fail' }, 1, 'create')
     const first = await runPayouts(deps, { period: '2026-12', currency: 'USD' })
     expect(first.payouts.map((p) => p.status)).toEqual(['initiated'])
@@ -128,7 +107,7 @@ describe('payout runs against Stripe Connect (a real HTTP server speaking its pr
   })
 
   test('5xx and timeouts are retried with the same idempotency key until paid, never twice', async () => {
-    await approvedSales(4)
+    await fx.approvedSales(4, 'po')
     stripe.fault({ kind: 'error', status: 500 }, 1, 'create')
     const r1 = await runPayouts(deps, { period: '2027-01', currency: 'USD' })
     expect(r1.payouts.map((p) => p.status)).toEqual(['initiated'])
@@ -148,7 +127,7 @@ describe('payout runs against Stripe Connect (a real HTTP server speaking its pr
   })
 
   test('two runners at once: one runs, the other steps aside; one transfer', async () => {
-    await approvedSales(4)
+    await fx.approvedSales(4, 'po')
     const before = stripe.transfers.length
     const [a, b] = await Promise.all([
       runPayouts(deps, { period: '2027-02', currency: 'USD' }),

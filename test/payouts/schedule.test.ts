@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'bun:test'
-import { approveDue } from '../../src/commissions/service.ts'
 import { payoutDeps } from '../../src/payouts/deps.ts'
 import { payoutScheduleWorker, scheduledPeriod } from '../../src/payouts/schedule.ts'
 import { createLogger } from '../../src/shared/logger.ts'
@@ -25,16 +24,7 @@ describe('the schedule worker', () => {
       `update influencers set payout_method = 'manual', payout_account = 'bank' where id = $1`,
       [fx.influencerId],
     )
-    for (const order of ['s1', 's2', 's3', 's4'])
-      await fx.post({
-        type: 'sale',
-        order_id: order,
-        occurred_at: new Date(Date.now() - 60_000).toISOString(),
-        currency: 'USD',
-        total: '100.00',
-        sub_id: 'ava',
-      })
-    await approveDue(fx.store.db, new Date())
+    await fx.approvedSales(4, 's')
     const deps = payoutDeps({ config: fx.config, store: fx.store, log: createLogger('silent') })
     const worker = () => payoutScheduleWorker(deps, { day: 1, currencies: ['USD'] })
     const w = worker()
