@@ -12,6 +12,8 @@ import m0008 from '../../drizzle/0008_import_mappings.sql' with { type: 'text' }
 import m0009 from '../../drizzle/0009_bounty_awards.sql' with { type: 'text' }
 import m0010 from '../../drizzle/0010_click_accruals.sql' with { type: 'text' }
 import m0011 from '../../drizzle/0011_payout_statements.sql' with { type: 'text' }
+import m0012 from '../../drizzle/0012_stats_outbox.sql' with { type: 'text' }
+import m0013 from '../../drizzle/0013_click_rollup_trigger.sql' with { type: 'text' }
 import journal from '../../drizzle/meta/_journal.json' with { type: 'json' }
 
 const sqlByTag: Record<string, string> = {
@@ -27,6 +29,8 @@ const sqlByTag: Record<string, string> = {
   '0009_bounty_awards': m0009,
   '0010_click_accruals': m0010,
   '0011_payout_statements': m0011,
+  '0012_stats_outbox': m0012,
+  '0013_click_rollup_trigger': m0013,
 }
 
 /** Every migration in journal order, shaped for db/migrate.ts. */
