@@ -1,6 +1,9 @@
 import { Elysia } from 'elysia'
 import type { Config } from './config.ts'
 import type { Store } from './db/store.ts'
+import { accountsPlugin } from './auth/accounts-plugin.ts'
+import { type Authenticator, createAuthenticator } from './auth/principal.ts'
+import { translateDbError } from './links/pg-errors.ts'
 import { commissionsPlugin } from './commissions/plugin.ts'
 import { payoutDeps } from './payouts/deps.ts'
 import { payoutsPlugin } from './payouts/plugin.ts'
@@ -22,14 +25,16 @@ export interface AppDeps {
   readonly log: Logger
   readonly metrics: HttpMetrics
   readonly redirect: Redirect
+  readonly authenticate: Authenticator
 }
 
 /** Everything a host runs: the app plus the services and workers behind it (lifecycle starts the workers). */
 export function createRuntime(d: { config: Config; store: Store; log: Logger }) {
   const metrics = createHttpMetrics()
   const redirect = createRedirect({ ...d, registry: metrics.registry })
-  const app = createApp({ ...d, metrics, redirect })
-  return { app, config: d.config, metrics, redirect, workers: [...redirect.workers] }
+  const authenticate = createAuthenticator({ store: d.store, adminApiKey: d.config.secrets.adminApiKey })
+  const app = createApp({ ...d, metrics, redirect, authenticate })
+  return { app, config: d.config, metrics, redirect, authenticate, workers: [...redirect.workers] }
 }
 
 const MAX_BODY_BYTES = 1024 * 1024
@@ -94,10 +99,17 @@ export function createApp(deps: AppDeps) {
         case 'PARSE':
           set.status = 400
           return errorBody('malformed_body', 'request body could not be parsed')
-        default:
+        default: {
+          // A constraint that decided a race the service's own checks could not see: the 409/422 it means.
+          const db = translateDbError(error)
+          if (db instanceof HttpError) {
+            set.status = db.status
+            return errorBody(db.code, db.message, db.details)
+          }
           deps.log.error({ err: error, url: request.url }, 'unhandled error')
           set.status = 500
           return errorBody('internal_error', 'internal error')
+        }
       }
     })
     .use(docsPlugin())
@@ -109,6 +121,7 @@ export function createApp(deps: AppDeps) {
     .use(webhooksPlugin({ intake, log: deps.log, registry: metrics.registry }))
     .use(webhookSecretsPlugin({ store: deps.store, config: deps.config, intake }))
     .use(importsPlugin({ store: deps.store, config: deps.config }))
+    .use(accountsPlugin({ store: deps.store, authenticate: deps.authenticate }))
 }
 
 export type App = ReturnType<typeof createApp>

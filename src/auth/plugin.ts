@@ -1,5 +1,6 @@
 import { Elysia, t } from 'elysia'
 import { adminKeyCheck } from './service.ts'
+import type { Authenticator } from './principal.ts'
 
 /**
  * Guards every route of the plugin that `.use()`s it (scoped: the parent only, never siblings).
@@ -35,4 +36,29 @@ export const adminDetail =
     security: [{ bearer: [] }],
     summary,
     description: `${description} Requires \`Authorization: Bearer <ADMIN_API_KEY>\`.`.trim(),
+  })
+
+/**
+ * Resolves the caller of every route of the plugin that `.use()`s it into `principal`, or answers 401. Runs as a
+ * derive (before body validation), so anonymous callers learn nothing about the schema. Unnamed, like adminAuth.
+ */
+export const principalAuth = (authenticate: Authenticator) =>
+  new Elysia().derive({ as: 'scoped' }, async ({ request, set }) => {
+    try {
+      return { principal: await authenticate(request.headers.get('authorization')) }
+    } catch (err) {
+      set.headers['www-authenticate'] = 'Bearer'
+      throw err
+    }
+  })
+
+/** OpenAPI detail for a route any API key may call, scoped to what the key's owner may see. */
+export const scopedDetail =
+  (tag: string) =>
+  (summary: string, description = '') => ({
+    tags: [tag],
+    security: [{ bearer: [] }],
+    summary,
+    description:
+      `${description} Any API key: an influencer's sees only their own data, a merchant's only its programs'; other tenants' ids answer 404.`.trim(),
   })

@@ -95,6 +95,7 @@ export async function seedLinkFixtures(db: Db, tag = 'a') {
     await db.insert(products).values({ merchantId: other.id, sku: 'alien', name: 'Alien' }).returning(),
   )
   return {
+    merchants: { glow, other },
     programs: { plain, viaImpact, viaAmazon, viaShopify, inactive, foreign },
     influencers: { ava, ben, cat, dan },
     campaigns: { summer, winter },

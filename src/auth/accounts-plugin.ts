@@ -1,0 +1,85 @@
+import { Elysia, t } from 'elysia'
+import type { Store } from '../db/store.ts'
+import { createApiKey, createUser, revokeApiKey } from './accounts.ts'
+import { adminDetail, adminErrors, principalAuth } from './plugin.ts'
+import { type Authenticator, requireAdmin } from './principal.ts'
+
+// The operator's minimum for handing out scoped keys: a user acting for one merchant or influencer, and keys for
+// that user. (Passwords, sessions, self-service and scopes per key are the accounts issue's.)
+
+const Uuid = t.String({ format: 'uuid' })
+const UserInput = t.Object({
+  email: t.String({ format: 'email', maxLength: 254 }),
+  role: t.Union([t.Literal('admin'), t.Literal('merchant'), t.Literal('influencer')]),
+  merchantId: t.Optional(Uuid),
+  influencerId: t.Optional(Uuid),
+  orgId: t.Optional(Uuid),
+})
+const UserBody = t.Object({
+  id: t.String(),
+  orgId: t.String(),
+  email: t.String(),
+  role: t.String(),
+  merchantId: t.Nullable(t.String()),
+  influencerId: t.Nullable(t.String()),
+  createdAt: t.String(),
+})
+const KeyInput = t.Object({
+  name: t.String({ minLength: 1, maxLength: 100 }),
+  expiresAt: t.Optional(t.String({ format: 'date-time' })),
+})
+const KeyBody = t.Object({
+  id: t.String(),
+  userId: t.String(),
+  name: t.String(),
+  prefix: t.String(),
+  key: t.String({ description: 'Shown once; only its SHA-256 is stored.' }),
+  expiresAt: t.Nullable(t.String()),
+})
+
+const detail = adminDetail('accounts')
+
+export const accountsPlugin = ({ store, authenticate }: { store: Store; authenticate: Authenticator }) =>
+  new Elysia({ name: 'accounts', prefix: '/api/v1' })
+    .use(principalAuth(authenticate))
+    .onBeforeHandle(({ principal }) => requireAdmin(principal))
+    .post(
+      '/users',
+      async ({ body, set }) => {
+        set.status = 201
+        return createUser(store, body)
+      },
+      {
+        body: UserInput,
+        response: { 201: UserBody, ...adminErrors },
+        detail: detail(
+          'Create a user',
+          "A merchant or influencer user sees only that merchant's or influencer's data.",
+        ),
+      },
+    )
+    .post(
+      '/users/:id/api-keys',
+      async ({ params, body, set }) => {
+        set.status = 201
+        return createApiKey(store, params.id, body)
+      },
+      {
+        params: t.Object({ id: Uuid }),
+        body: KeyInput,
+        response: { 201: KeyBody, ...adminErrors },
+        detail: detail('Create an API key for a user', 'The key (sk_live_…) is in this response only.'),
+      },
+    )
+    .delete(
+      '/api-keys/:id',
+      async ({ params, set }) => {
+        await revokeApiKey(store, params.id)
+        authenticate.forget?.()
+        set.status = 204
+      },
+      {
+        params: t.Object({ id: Uuid }),
+        detail: detail('Revoke an API key', 'Refused at once on this host, within 30 s on the others.'),
+      },
+    )
