@@ -4,6 +4,8 @@ import type { Store } from './db/store.ts'
 import { accountsPlugin } from './auth/accounts-plugin.ts'
 import { type Authenticator, createAuthenticator } from './auth/principal.ts'
 import { translateDbError } from './links/pg-errors.ts'
+import { realtimePlugin } from './realtime/plugin.ts'
+import { createRealtime, type Realtime, type RealtimeOptions } from './realtime/service.ts'
 import { commissionsPlugin } from './commissions/plugin.ts'
 import { payoutDeps } from './payouts/deps.ts'
 import { payoutsPlugin } from './payouts/plugin.ts'
@@ -26,15 +28,31 @@ export interface AppDeps {
   readonly metrics: HttpMetrics
   readonly redirect: Redirect
   readonly authenticate: Authenticator
+  readonly realtime: Realtime
 }
 
 /** Everything a host runs: the app plus the services and workers behind it (lifecycle starts the workers). */
-export function createRuntime(d: { config: Config; store: Store; log: Logger }) {
+export function createRuntime(d: {
+  config: Config
+  store: Store
+  log: Logger
+  feed?: Partial<Pick<RealtimeOptions, 'maxBufferedBytes' | 'clickBatchMs' | 'heartbeatMs'>>
+}) {
   const metrics = createHttpMetrics()
-  const redirect = createRedirect({ ...d, registry: metrics.registry })
+  const realtime = createRealtime({ store: d.store, log: d.log, ...d.feed })
+  const redirect = createRedirect({ ...d, registry: metrics.registry, onClicksStored: realtime.clicksStored })
   const authenticate = createAuthenticator({ store: d.store, adminApiKey: d.config.secrets.adminApiKey })
-  const app = createApp({ ...d, metrics, redirect, authenticate })
-  return { app, config: d.config, metrics, redirect, authenticate, workers: [...redirect.workers] }
+  const app = createApp({ ...d, metrics, redirect, authenticate, realtime })
+  // The feed starts after the flusher and stops before it, so its final sends happen while clicks still drain.
+  return {
+    app,
+    config: d.config,
+    metrics,
+    redirect,
+    authenticate,
+    realtime,
+    workers: [...redirect.workers, realtime.worker],
+  }
 }
 
 const MAX_BODY_BYTES = 1024 * 1024
@@ -64,6 +82,14 @@ export function createApp(deps: AppDeps) {
       maxRequestBodySize: 2 * BULK_MAX_BODY_BYTES,
       reusePort: false,
       routes: redirectServeRoutes(deps.redirect),
+    },
+    // Bun's own backstop behind the hub's per-socket limit; pings keep idle feeds alive through proxies.
+    websocket: {
+      backpressureLimit: 4 * 1024 * 1024,
+      closeOnBackpressureLimit: true,
+      idleTimeout: 120,
+      sendPings: true,
+      maxPayloadLength: 16 * 1024,
     },
   })
     .onRequest(({ request, set }) => {
@@ -121,6 +147,7 @@ export function createApp(deps: AppDeps) {
     .use(webhooksPlugin({ intake, log: deps.log, registry: metrics.registry }))
     .use(webhookSecretsPlugin({ store: deps.store, config: deps.config, intake }))
     .use(importsPlugin({ store: deps.store, config: deps.config }))
+    .use(realtimePlugin({ hub: deps.realtime.hub, authenticate: deps.authenticate }))
     .use(accountsPlugin({ store: deps.store, authenticate: deps.authenticate }))
 }
 

@@ -77,6 +77,8 @@ export async function runServe(config: Config, opts: { migrate: boolean }): Prom
     fatal.promise,
   ])
   log.info({ signal }, 'shutting down: no new connections, draining')
+  // Live-feed sockets are told 1001 first: the server's stop would otherwise wait for them to hang up.
+  runtime.realtime.hub.stop()
   // Stop accepting first and let in-flight requests finish; then workers flush what those requests buffered.
   await server.stop(false)
   await lifecycle.stop()

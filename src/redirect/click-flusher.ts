@@ -2,7 +2,7 @@ import type { Store } from '../db/store.ts'
 import type { Worker } from '../lifecycle.ts'
 import type { Logger } from '../shared/logger.ts'
 import { withTimeout } from '../shared/timeout.ts'
-import type { ClickBuffer } from './click-buffer.ts'
+import type { ClickBuffer, ClickRecord } from './click-buffer.ts'
 import { CLICK_COLUMNS, type ClickEncoder } from './click-encoder.ts'
 import type { ClickJournal } from './click-journal.ts'
 
@@ -22,6 +22,8 @@ export interface FlusherOptions {
   readonly log: Logger
   readonly intervalMs: number
   readonly maxRows: number
+  /** Told of every batch once it has committed (not of journaled ones): the live feed's source of clicks. */
+  readonly onStored?: (records: readonly ClickRecord[]) => void
 }
 
 const MAX_RETRY_MS = 1000
@@ -45,14 +47,15 @@ export function createClickFlusher(o: FlusherOptions) {
 
   const encode = (n: number) => {
     let text = ''
-    for (const rec of o.buffer.take(n)) text += o.encoder.encode(rec)
-    return text
+    const records = o.buffer.take(n)
+    for (const rec of records) text += o.encoder.encode(rec)
+    return { text, records }
   }
 
   /** Synchronous, so the ring's onFull can call it from the request path as a last resort. */
   const spill = (n = o.buffer.size) => {
     const count = Math.min(n, o.buffer.size)
-    o.journal.append(encode(count))
+    o.journal.append(encode(count).text)
     stats.journaled += count
   }
 
@@ -91,12 +94,12 @@ export function createClickFlusher(o: FlusherOptions) {
     let inFlight: Promise<boolean> | undefined
     while (o.buffer.size > 0) {
       const n = Math.min(o.maxRows, o.buffer.size)
-      const text = encode(n)
+      const { text, records } = encode(n)
       if (inFlight && !(await inFlight)) {
         journal(text, n)
         return
       }
-      inFlight = copyBatch(text, n)
+      inFlight = copyBatch(text, records)
       if (!stopped && o.buffer.size < o.maxRows) break
     }
     await inFlight
@@ -107,10 +110,16 @@ export function createClickFlusher(o: FlusherOptions) {
     stats.journaled += n
   }
 
-  const copyBatch = async (text: string, n: number): Promise<boolean> => {
+  const copyBatch = async (text: string, records: readonly ClickRecord[]): Promise<boolean> => {
+    const n = records.length
     try {
       await withTimeout(o.store.copyIn('clicks', CLICK_COLUMNS, text), STALL_MS, 'click COPY')
       stats.flushed += n
+      try {
+        o.onStored?.(records)
+      } catch (err) {
+        o.log.warn({ err }, 'click feed listener failed; clicks are stored regardless')
+      }
       return true
     } catch (err) {
       // Whether that batch committed is unknown: the journal replays it with duplicates skipped.

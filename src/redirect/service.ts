@@ -5,7 +5,7 @@ import type { Worker } from '../lifecycle.ts'
 import { createClickIdSigner } from '../shared/click-id.ts'
 import { createIpResolver } from '../shared/client-ip.ts'
 import type { Logger } from '../shared/logger.ts'
-import { ClickBuffer } from './click-buffer.ts'
+import { ClickBuffer, type ClickRecord } from './click-buffer.ts'
 import { createClickEncoder } from './click-encoder.ts'
 import { createClickFlusher } from './click-flusher.ts'
 import { ClickJournal } from './click-journal.ts'
@@ -29,7 +29,13 @@ const isPrefetch = (h: Headers) => {
   return hint !== null && PREFETCH.test(hint)
 }
 
-export function createRedirect(d: { config: Config; store: Store; log: Logger; registry: Registry }) {
+export function createRedirect(d: {
+  config: Config
+  store: Store
+  log: Logger
+  registry: Registry
+  onClicksStored?: (records: readonly ClickRecord[]) => void
+}) {
   const { config } = d
   const cache = createLinkCache({
     store: d.store,
@@ -51,6 +57,7 @@ export function createRedirect(d: { config: Config; store: Store; log: Logger; r
     log: d.log,
     intervalMs: config.clicks.flushIntervalMs,
     maxRows: config.clicks.flushMaxRows,
+    onStored: d.onClicksStored,
   })
   const metrics = createRedirectMetrics(d.registry, {
     bufferDepth: () => buffer.size,

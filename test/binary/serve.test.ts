@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { testSecretsEnv } from '../helpers/app.ts'
 import { isolatedBinary, run, startServe } from '../helpers/binary.ts'
 import { createTestDb } from '../helpers/databases.ts'
+import { FeedClient } from '../helpers/ws.ts'
 
 const { bin, dir } = isolatedBinary()
 
@@ -38,7 +39,13 @@ describe('serve on Postgres', () => {
     const res = await fetch(`${server.base}/l/glow-toner`, { redirect: 'manual' })
     expect(res.status).toBe(302)
     expect(res.headers.get('location')).toContain('/products/rose-toner')
+    // A live-feed socket is told "going away" (1001) on SIGTERM, and the process still exits 0.
+    const feed = new FeedClient(`${server.base.replace('http', 'ws')}/ws`, {
+      headers: { authorization: `Bearer ${testSecretsEnv.ADMIN_API_KEY}` },
+    })
+    await feed.next((f) => f.type === 'ready')
     expect(await server.stop()).toBe(0)
+    expect((await feed.whenClosed()).code).toBe(1001)
     expect(server.logs.some((l) => l.includes('"msg":"stopped"'))).toBe(true)
   }, 30_000)
 

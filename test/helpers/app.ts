@@ -19,9 +19,16 @@ export function testConfig(databaseUrl: string) {
   return loadConfig({ ...testSecretsEnv, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' })
 }
 
-export function testRuntime(store: Store, databaseUrl: string, env: Record<string, string> = {}) {
+type Feed = Parameters<typeof createRuntime>[0]['feed']
+
+export function testRuntime(
+  store: Store,
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  feed?: Feed,
+) {
   const config = loadConfig({ ...testSecretsEnv, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ...env })
-  return createRuntime({ config, store, log: createLogger('silent') })
+  return createRuntime({ config, store, log: createLogger('silent'), feed })
 }
 
 export function testApp(store: Store, databaseUrl: string) {
@@ -34,11 +41,21 @@ export const get = (path: string, init?: RequestInit) => new Request(`http://loc
  * The whole runtime listening on a loopback port with its workers running (flusher, LISTEN), as a host
  * runs it; stopped (and drained) after the calling test file.
  */
-export async function startTestServer(store: Store, databaseUrl: string, env: Record<string, string> = {}) {
-  const rt = testRuntime(store, databaseUrl, {
-    CLICK_JOURNAL_DIR: `/tmp/skinstack-test-journal-${process.pid}-${Math.random().toString(36).slice(2)}`,
-    ...env,
-  })
+export async function startTestServer(
+  store: Store,
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  feed?: Feed,
+) {
+  const rt = testRuntime(
+    store,
+    databaseUrl,
+    {
+      CLICK_JOURNAL_DIR: `/tmp/skinstack-test-journal-${process.pid}-${Math.random().toString(36).slice(2)}`,
+      ...env,
+    },
+    feed,
+  )
   const lifecycle = new Lifecycle(createLogger('silent'))
   await lifecycle.start(rt.workers)
   const server = rt.app.listen({ port: 0, hostname: '127.0.0.1' }).server
