@@ -4,6 +4,7 @@ import type { Store } from './db/store.ts'
 import { accountsPlugin } from './auth/accounts-plugin.ts'
 import { type Authenticator, createAuthenticator } from './auth/principal.ts'
 import { translateDbError } from './links/pg-errors.ts'
+import { dashboardPlugin } from './dashboard/plugin.ts'
 import { realtimePlugin } from './realtime/plugin.ts'
 import { createRealtime, type Realtime, type RealtimeOptions } from './realtime/service.ts'
 import { commissionsPlugin } from './commissions/plugin.ts'
@@ -147,6 +148,7 @@ export function createApp(deps: AppDeps) {
     .use(webhooksPlugin({ intake, log: deps.log, registry: metrics.registry }))
     .use(webhookSecretsPlugin({ store: deps.store, config: deps.config, intake }))
     .use(importsPlugin({ store: deps.store, config: deps.config }))
+    .use(dashboardPlugin())
     .use(realtimePlugin({ hub: deps.realtime.hub, authenticate: deps.authenticate }))
     .use(accountsPlugin({ store: deps.store, authenticate: deps.authenticate }))
 }

@@ -19,3 +19,21 @@ declare module '*.sql' {
   const text: string
   export default text
 }
+
+// Dashboard assets embedded with `type: 'file'`: the import is the file's path inside the binary.
+declare module 'uplot/dist/uPlot.min.css' {
+  const path: string
+  export default path
+}
+declare module 'uplot/dist/uPlot.iife.min.js' {
+  const path: string
+  export default path
+}
+declare module '*.css' {
+  const path: string
+  export default path
+}
+declare module '*/assets/app.js' {
+  const path: string
+  export default path
+}
