@@ -14,7 +14,10 @@ import { docsPlugin } from './docs/plugin.ts'
 import { linksPlugin } from './links/plugin.ts'
 import { createHttpMetrics, type HttpMetrics } from './ops/metrics.ts'
 import { opsPlugin } from './ops/plugin.ts'
+import { outboundPlugin } from './outbound/plugin.ts'
+import { outboundWorker } from './outbound/service.ts'
 import { redirectPlugin, redirectServeRoutes } from './redirect/plugin.ts'
+import { statsPlugin } from './stats/plugin.ts'
 import { createRedirect, type Redirect } from './redirect/service.ts'
 import { errorBody, HttpError } from './shared/errors.ts'
 import { createWebhookIntake } from './webhooks/intake.ts'
@@ -42,7 +45,11 @@ export function createRuntime(d: {
   const metrics = createHttpMetrics()
   const realtime = createRealtime({ store: d.store, log: d.log, ...d.feed })
   const redirect = createRedirect({ ...d, registry: metrics.registry, onClicksStored: realtime.clicksStored })
-  const authenticate = createAuthenticator({ store: d.store, adminApiKey: d.config.secrets.adminApiKey })
+  const authenticate = createAuthenticator({
+    store: d.store,
+    adminApiKey: d.config.secrets.adminApiKey,
+    trustedProxies: d.config.trustedProxies,
+  })
   const app = createApp({ ...d, metrics, redirect, authenticate, realtime })
   // The feed starts after the flusher and stops before it, so its final sends happen while clicks still drain.
   return {
@@ -52,7 +59,11 @@ export function createRuntime(d: {
     redirect,
     authenticate,
     realtime,
-    workers: [...redirect.workers, realtime.worker],
+    workers: [
+      ...redirect.workers,
+      realtime.worker,
+      outboundWorker({ store: d.store, log: d.log, masterKey: d.config.secrets.masterKey }),
+    ],
   }
 }
 
@@ -148,6 +159,8 @@ export function createApp(deps: AppDeps) {
     .use(webhooksPlugin({ intake, log: deps.log, registry: metrics.registry }))
     .use(webhookSecretsPlugin({ store: deps.store, config: deps.config, intake }))
     .use(importsPlugin({ store: deps.store, config: deps.config }))
+    .use(statsPlugin({ store: deps.store, authenticate: deps.authenticate }))
+    .use(outboundPlugin({ store: deps.store, config: deps.config, authenticate: deps.authenticate }))
     .use(dashboardPlugin())
     .use(realtimePlugin({ hub: deps.realtime.hub, authenticate: deps.authenticate }))
     .use(accountsPlugin({ store: deps.store, authenticate: deps.authenticate }))

@@ -67,6 +67,10 @@ export interface Config {
     }
     readonly fees: FeeTable
   }
+  readonly outboundWebhooks: {
+    /** Lets endpoints use plain http:// (local development and tests); https only otherwise. */
+    readonly allowHttp: boolean
+  }
   readonly secrets: {
     /** Grants every /api route until accounts and scoped keys exist; unset disables the API. */
     readonly adminApiKey: string | undefined
@@ -187,6 +191,10 @@ const envSchema = z.object({
   PAYOUT_FEE_STRIPE: feeSpec('2.9%+0.30'),
   PAYOUT_FEE_PAYPAL: feeSpec('2%'),
   PAYOUT_FEE_ACH: feeSpec('0.50'),
+  OUTBOUND_WEBHOOKS_ALLOW_HTTP: z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
 })
 
 type Env = Record<string, string | undefined>
@@ -346,6 +354,7 @@ export function loadConfig(
         manual: DEFAULT_FEES.manual,
       }),
     }),
+    outboundWebhooks: Object.freeze({ allowHttp: e.OUTBOUND_WEBHOOKS_ALLOW_HTTP }),
     secrets: Object.freeze(secrets),
   })
 }
@@ -366,6 +375,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     commissions: c.commissions,
     payoutProviders: describePayoutProviders(c.payoutProviders),
     adminApi: c.secrets.adminApiKey ? 'enabled' : 'disabled (ADMIN_API_KEY unset)',
+    outboundWebhooks: c.outboundWebhooks.allowHttp ? 'https and plain http' : 'https only',
     secrets: c.secrets.generated ? 'generated for the embedded database' : 'from environment',
   }
 }

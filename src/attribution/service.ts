@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm'
 import { accrueCommissions, programOf, reverseForRefund } from '../commissions/service.ts'
 import { type Commission, type Conversion, conversions } from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
+import { conversionCreated, emitEvent } from '../events/emit.ts'
 import { attributeConversion } from './attribute.ts'
 import { settleClickConversion } from './click-accruals.ts'
 
@@ -20,7 +21,8 @@ export interface SettleOptions {
 /**
  * Everything a stored conversion sets in motion, inside the caller's transaction: attribution, commissions
  * and their ledger entries for a sale, lead or renewal; reversals for a refund whose sale is known (a refund
- * arriving first is applied when its sale is settled). Safe to call again for the same conversion.
+ * arriving first is applied when its sale is settled). Safe to call again for the same conversion. A fresh
+ * conversion that found a program emits conversion.created (in this transaction).
  */
 export async function settleConversion(
   tx: Db,
@@ -42,5 +44,8 @@ export async function settleConversion(
   if (conv.kind === 'click') return settleClickConversion(tx, conv)
   const attributed = await attributeConversion(tx, conv, opts)
   if (!attributed) return []
-  return accrueCommissions(tx, conv, attributed, opts)
+  const earned = await accrueCommissions(tx, conv, attributed, opts)
+  // Announced once, by the transaction that stored it; re-settling (recompute, replays) is not news.
+  if (opts.fresh) await emitEvent(tx, conversionCreated(conv, attributed.program.id, attributed.rows, earned))
+  return earned
 }

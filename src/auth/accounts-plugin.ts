@@ -45,9 +45,9 @@ export const accountsPlugin = ({ store, authenticate }: { store: Store; authenti
     .onBeforeHandle(({ principal }) => requireAdmin(principal))
     .post(
       '/users',
-      async ({ body, set }) => {
+      async ({ body, set, principal, clientIp }) => {
         set.status = 201
-        return createUser(store, body)
+        return createUser(store, body, { principal, ip: clientIp })
       },
       {
         body: UserInput,
@@ -60,9 +60,9 @@ export const accountsPlugin = ({ store, authenticate }: { store: Store; authenti
     )
     .post(
       '/users/:id/api-keys',
-      async ({ params, body, set }) => {
+      async ({ params, body, set, principal, clientIp }) => {
         set.status = 201
-        return createApiKey(store, params.id, body)
+        return createApiKey(store, params.id, body, { principal, ip: clientIp })
       },
       {
         params: t.Object({ id: Uuid }),
@@ -73,8 +73,8 @@ export const accountsPlugin = ({ store, authenticate }: { store: Store; authenti
     )
     .delete(
       '/api-keys/:id',
-      async ({ params, set }) => {
-        await revokeApiKey(store, params.id)
+      async ({ params, set, principal, clientIp }) => {
+        await revokeApiKey(store, params.id, { principal, ip: clientIp })
         authenticate.forget?.()
         set.status = 204
       },

@@ -1,6 +1,15 @@
-import type { Store } from '../db/store.ts'
+import { sql } from 'drizzle-orm'
+import { recordAudit } from '../audit/service.ts'
+import { rawRows } from '../db/rows.ts'
+import type { Db, Store } from '../db/store.ts'
 import { HttpError, notFound } from '../shared/errors.ts'
-import { mintApiKey } from './principal.ts'
+import { mintApiKey, type Principal } from './principal.ts'
+
+/** Who asked, for the audit trail. */
+export interface Actor {
+  readonly principal: Principal
+  readonly ip: string | null
+}
 
 export interface UserInput {
   email: string
@@ -20,41 +29,54 @@ export interface UserView {
   createdAt: string
 }
 
-const USER_COLUMNS = `id, org_id as "orgId", email, role, merchant_id as "merchantId",
-  influencer_id as "influencerId", to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt"`
+const USER_COLUMNS = sql.raw(`id, org_id as "orgId", email, role, merchant_id as "merchantId",
+  influencer_id as "influencerId", to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt"`)
+
+const one = async <T>(tx: Db, q: ReturnType<typeof sql>) => (await rawRows<T>(tx, q))[0]
 
 /** A user belongs to the organisation of the merchant or influencer it acts for; an admin names its own. */
-export async function createUser(store: Store, input: UserInput): Promise<UserView> {
+export async function createUser(store: Store, input: UserInput, actor: Actor): Promise<UserView> {
   const scope =
     input.role === 'merchant' ? input.merchantId : input.role === 'influencer' ? input.influencerId : null
   if (input.role !== 'admin' && !scope)
     throw new HttpError(422, 'scope_required', `a ${input.role} user needs ${input.role}Id`)
-  const table = input.role === 'merchant' ? 'merchants' : 'influencers'
-  const [owner] = scope
-    ? await store.query<{ org_id: string }>(`select org_id from ${table} where id = $1`, [scope])
-    : input.orgId
-      ? await store.query<{ org_id: string }>('select id as org_id from organisations where id = $1', [
-          input.orgId,
-        ])
-      : []
-  if (!owner) throw notFound(scope ? input.role : 'organisation (orgId)')
   const email = input.email.toLowerCase()
-  const taken = await store.query('select 1 from users where email = $1', [email])
-  if (taken.length) throw new HttpError(409, 'email_taken', 'a user with this email exists')
-  // A concurrent twin still hits users_email_unique: the app's error handler turns that into a 409 as well.
-  const [row] = await store.query<UserView>(
-    `insert into users (id, org_id, email, role, merchant_id, influencer_id)
-       values ($1, $2, $3, $4, $5, $6) returning ${USER_COLUMNS}`,
-    [
-      Bun.randomUUIDv7(),
-      owner.org_id,
-      email,
-      input.role,
-      input.role === 'merchant' ? scope : null,
-      input.role === 'influencer' ? scope : null,
-    ],
-  )
-  return row!
+  return store.db.transaction(async (tx) => {
+    const owner = scope
+      ? await one<{ org_id: string }>(
+          tx,
+          input.role === 'merchant'
+            ? sql`select org_id from merchants where id = ${scope}`
+            : sql`select org_id from influencers where id = ${scope}`,
+        )
+      : input.orgId
+        ? await one<{ org_id: string }>(
+            tx,
+            sql`select id as org_id from organisations where id = ${input.orgId}`,
+          )
+        : undefined
+    if (!owner) throw notFound(scope ? input.role : 'organisation (orgId)')
+    if (await one(tx, sql`select 1 from users where email = ${email}`))
+      throw new HttpError(409, 'email_taken', 'a user with this email exists')
+    // A concurrent twin still hits users_email_unique: the app's error handler turns that into a 409 as well.
+    const user = (await one<UserView>(
+      tx,
+      sql`insert into users (id, org_id, email, role, merchant_id, influencer_id)
+          values (${Bun.randomUUIDv7()}, ${owner.org_id}, ${email}, ${input.role},
+                  ${input.role === 'merchant' ? scope : null}, ${input.role === 'influencer' ? scope : null})
+          returning ${USER_COLUMNS}`,
+    ))!
+    await recordAudit(tx, {
+      actor: actor.principal,
+      action: 'user.created',
+      targetType: 'user',
+      targetId: user.id,
+      orgId: user.orgId,
+      ip: actor.ip,
+      after: { ...user },
+    })
+    return user
+  })
 }
 
 export interface CreatedKey {
@@ -71,29 +93,48 @@ export async function createApiKey(
   store: Store,
   userId: string,
   input: { name: string; expiresAt?: string },
+  actor: Actor,
 ): Promise<CreatedKey> {
-  const [user] = await store.query<{ org_id: string }>('select org_id from users where id = $1', [userId])
-  if (!user) throw notFound('user')
-  const minted = mintApiKey()
-  const id = Bun.randomUUIDv7()
-  await store.query(
-    `insert into api_keys (id, org_id, user_id, name, prefix, key_hash, expires_at) values ($1, $2, $3, $4, $5, $6, $7)`,
-    [id, user.org_id, userId, input.name, minted.prefix, minted.hash, input.expiresAt ?? null],
-  )
-  return {
-    id,
-    userId,
-    name: input.name,
-    prefix: minted.prefix,
-    key: minted.key,
-    expiresAt: input.expiresAt ?? null,
-  }
+  return store.db.transaction(async (tx) => {
+    const user = await one<{ org_id: string }>(tx, sql`select org_id from users where id = ${userId}`)
+    if (!user) throw notFound('user')
+    const minted = mintApiKey()
+    const id = Bun.randomUUIDv7()
+    const expiresAt = input.expiresAt ?? null
+    await tx.execute(sql`
+      insert into api_keys (id, org_id, user_id, name, prefix, key_hash, expires_at)
+      values (${id}, ${user.org_id}, ${userId}, ${input.name}, ${minted.prefix}, ${minted.hash}, ${expiresAt})`)
+    const view = { id, userId, name: input.name, prefix: minted.prefix, expiresAt }
+    await recordAudit(tx, {
+      actor: actor.principal,
+      action: 'api_key.created',
+      targetType: 'api_key',
+      targetId: id,
+      orgId: user.org_id,
+      ip: actor.ip,
+      after: view,
+    })
+    return { ...view, key: minted.key }
+  })
 }
 
-export async function revokeApiKey(store: Store, id: string): Promise<void> {
-  const rows = await store.query(
-    'update api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1 returning id',
-    [id],
-  )
-  if (!rows.length) throw notFound('API key')
+export async function revokeApiKey(store: Store, id: string, actor: Actor): Promise<void> {
+  await store.db.transaction(async (tx) => {
+    const key = await one<{ org_id: string; name: string; revoked_at: string | null }>(
+      tx,
+      sql`select org_id, name, revoked_at::text from api_keys where id = ${id} for update`,
+    )
+    if (!key) throw notFound('API key')
+    if (key.revoked_at) return
+    await tx.execute(sql`update api_keys set revoked_at = now() where id = ${id}`)
+    await recordAudit(tx, {
+      actor: actor.principal,
+      action: 'api_key.revoked',
+      targetType: 'api_key',
+      targetId: id,
+      orgId: key.org_id,
+      ip: actor.ip,
+      before: { name: key.name, revokedAt: null },
+    })
+  })
 }

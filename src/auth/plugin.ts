@@ -43,9 +43,12 @@ export const adminDetail =
  * derive (before body validation), so anonymous callers learn nothing about the schema. Unnamed, like adminAuth.
  */
 export const principalAuth = (authenticate: Authenticator) =>
-  new Elysia().derive({ as: 'scoped' }, async ({ request, set }) => {
+  new Elysia().derive({ as: 'scoped' }, async ({ request, set, server }) => {
     try {
-      return { principal: await authenticate(request.headers.get('authorization')) }
+      const principal = await authenticate(request.headers.get('authorization'))
+      const peer = server?.requestIP(request)?.address
+      const clientIp = authenticate.clientIp?.(peer, request.headers.get('x-forwarded-for')) ?? peer ?? null
+      return { principal, clientIp }
     } catch (err) {
       set.headers['www-authenticate'] = 'Bearer'
       throw err

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { type Commission, commissions, reversals } from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
+import { commissionReversed, emitEvent } from '../events/emit.ts'
 import { postReversal } from './ledger.ts'
 import { reversedSoFar } from './queries.ts'
 
@@ -23,7 +24,7 @@ export async function recordReversal(
     refundConversionId: string | null
     gross: bigint
     fee: bigint
-    left: { gross: bigint }
+    left: { gross: bigint; net: bigint }
     reason: string
     at: Date
   },
@@ -57,11 +58,19 @@ export async function recordReversal(
     afterPayout,
     memo: r.reason,
   })
-  if (afterPayout || r.gross !== r.left.gross) return c
-  const [row] = await tx
-    .update(commissions)
-    .set({ status: 'reversed', reversedAt: r.at })
-    .where(eq(commissions.id, c.id))
-    .returning()
+  const full = r.gross === r.left.gross
+  const [row] =
+    afterPayout || !full
+      ? [c]
+      : await tx
+          .update(commissions)
+          .set({ status: 'reversed', reversedAt: r.at })
+          .where(eq(commissions.id, c.id))
+          .returning()
+  // Every reversal is announced, partial ones too (a refund of part of an order): `full` tells them apart.
+  await emitEvent(
+    tx,
+    commissionReversed(row ?? c, rev, { merchantId: r.merchantId, full, afterPayout, left: r.left }),
+  )
   return row ?? c
 }

@@ -10,6 +10,7 @@ import {
 } from '../db/schema/index.ts'
 import { rawRows } from '../db/rows.ts'
 import type { Db } from '../db/store.ts'
+import { commissionApproved, emitEvent, merchantsOf } from '../events/emit.ts'
 import { HttpError } from '../shared/errors.ts'
 import { minorToDecimal } from '../shared/money.ts'
 import { leftOf, recordReversal } from './reversal.ts'
@@ -158,14 +159,18 @@ export async function explainCommission(db: Db, id: string) {
 /** A merchant approves before the hold ends. Only a pending commission moves; anything else is a 409. */
 export async function approveCommission(db: Db, id: string, now = new Date()): Promise<Commission> {
   const c = await getCommission(db, id)
-  const [row] = await db
-    .update(commissions)
-    .set({ status: 'approved', approvedAt: now })
-    .where(and(eq(commissions.id, c.id), eq(commissions.status, 'pending')))
-    .returning()
-  if (!row)
-    throw new HttpError(409, 'not_pending', `commission is ${c.status}; only pending ones can be approved`)
-  return row
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(commissions)
+      .set({ status: 'approved', approvedAt: now })
+      .where(and(eq(commissions.id, c.id), eq(commissions.status, 'pending')))
+      .returning()
+    if (!row)
+      throw new HttpError(409, 'not_pending', `commission is ${c.status}; only pending ones can be approved`)
+    const merchantId = (await merchantsOf(tx, [row.programId]))(row.programId)
+    await emitEvent(tx, commissionApproved(row, merchantId))
+    return row
+  })
 }
 
 /**

@@ -1,6 +1,7 @@
 import { and, eq, lte } from 'drizzle-orm'
 import { commissions, programs } from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
+import { commissionApproved, emitEvents, merchantsOf } from '../events/emit.ts'
 
 export { accrueCommissions, reverseForRefund } from './accrual.ts'
 export {
@@ -12,14 +13,27 @@ export {
   reverseCommission,
 } from './review.ts'
 
-/** Pending commissions whose hold has passed become approved (the approver worker calls this). */
+/**
+ * Pending commissions whose hold has passed become approved (the approver worker calls this), each announced
+ * as commission.approved in the same transaction.
+ */
 export async function approveDue(db: Db, now: Date): Promise<number> {
-  const rows = await db
-    .update(commissions)
-    .set({ status: 'approved', approvedAt: now })
-    .where(and(eq(commissions.status, 'pending'), lte(commissions.holdUntil, now)))
-    .returning({ id: commissions.id })
-  return rows.length
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .update(commissions)
+      .set({ status: 'approved', approvedAt: now })
+      .where(and(eq(commissions.status, 'pending'), lte(commissions.holdUntil, now)))
+      .returning()
+    const merchantOf = await merchantsOf(
+      tx,
+      rows.map((c) => c.programId),
+    )
+    await emitEvents(
+      tx,
+      rows.map((c) => commissionApproved(c, merchantOf(c.programId))),
+    )
+    return rows.length
+  })
 }
 
 export async function programOf(tx: Db, id: string) {

@@ -36,7 +36,22 @@ export async function dropExpiredClickPartitions(
 }
 
 /**
- * Keeps a week of click partitions ahead of the clock and drops those past retention. Every host runs it (the SQL takes an advisory
+ * Deletes click_visitors rows of UTC days more than `keepDays` before today's (so today and the `keepDays` days
+ * before it stay); returns how many went. They only decide whether a click is its visitor's first on a link that
+ * day, and clicks that late arrive only from a journal replayed days after an outage (such a click would count
+ * as unique again).
+ */
+export async function pruneClickVisitors(store: Store, keepDays = 2, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - keepDays * DAY_MS).toISOString().slice(0, 10)
+  const [row] = await store.query<{ n: number }>(
+    'with d as (delete from click_visitors where day < $1::date returning 1) select count(*)::int as n from d',
+    [cutoff],
+  )
+  return Number(row?.n ?? 0)
+}
+
+/**
+ * Keeps a week of click partitions ahead of the clock and drops those past retention; prunes click_visitors. Every host runs it (the SQL takes an advisory
  * lock); a missed run only means clicks land in clicks_default until the next one moves them.
  */
 export function clickPartitionWorker(opts: {
@@ -53,6 +68,8 @@ export function clickPartitionWorker(opts: {
         if (created) opts.log.info({ created }, 'click partitions created')
         const dropped = await dropExpiredClickPartitions(opts.store, opts.retentionDays)
         if (dropped.length) opts.log.info({ dropped }, 'click partitions past retention dropped')
+        const visitors = await pruneClickVisitors(opts.store)
+        if (visitors) opts.log.info({ visitors }, 'click visitors of past days deleted')
       })
       .catch((err) => opts.log.error({ err }, 'click partition maintenance failed'))
   }

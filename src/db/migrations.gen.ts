@@ -14,6 +14,10 @@ import m0010 from '../../drizzle/0010_click_accruals.sql' with { type: 'text' }
 import m0011 from '../../drizzle/0011_payout_statements.sql' with { type: 'text' }
 import m0012 from '../../drizzle/0012_stats_outbox.sql' with { type: 'text' }
 import m0013 from '../../drizzle/0013_click_rollup_trigger.sql' with { type: 'text' }
+import m0014 from '../../drizzle/0014_stats_rollups.sql' with { type: 'text' }
+import m0015 from '../../drizzle/0015_stats_rollup_triggers.sql' with { type: 'text' }
+import m0016 from '../../drizzle/0016_identity_fraud.sql' with { type: 'text' }
+import m0017 from '../../drizzle/0017_identity_triggers.sql' with { type: 'text' }
 import journal from '../../drizzle/meta/_journal.json' with { type: 'json' }
 
 const sqlByTag: Record<string, string> = {
@@ -31,6 +35,10 @@ const sqlByTag: Record<string, string> = {
   '0011_payout_statements': m0011,
   '0012_stats_outbox': m0012,
   '0013_click_rollup_trigger': m0013,
+  '0014_stats_rollups': m0014,
+  '0015_stats_rollup_triggers': m0015,
+  '0016_identity_fraud': m0016,
+  '0017_identity_triggers': m0017,
 }
 
 /** Every migration in journal order, shaped for db/migrate.ts. */

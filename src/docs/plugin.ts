@@ -28,7 +28,13 @@ export const docsPlugin = () =>
               'Self-hosted affiliate tracking: links, redirects, conversions, commissions, payouts.',
           },
           components: {
-            securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY' } },
+            securitySchemes: {
+              bearer: {
+                type: 'http',
+                scheme: 'bearer',
+                description: "ADMIN_API_KEY, or a user's sk_live_ API key",
+              },
+            },
           },
           tags: [
             { name: 'ops', description: 'Health, readiness and metrics' },
@@ -38,6 +44,21 @@ export const docsPlugin = () =>
               description: 'Signed sales and refunds from shops and networks, stored exactly once',
             },
             { name: 'links', description: 'Create and manage tracking links (Bearer ADMIN_API_KEY)' },
+            {
+              name: 'accounts',
+              description: 'Users acting for a merchant or influencer, and their API keys',
+            },
+            {
+              name: 'stats',
+              description: 'Clicks, conversions, revenue and commissions from hourly rollups',
+            },
+            {
+              name: 'webhook endpoints',
+              description:
+                'Outbound webhooks: subscribe HTTPS endpoints to events; signed, retried for 24 h, logged',
+            },
+            { name: 'realtime', description: 'The /ws live feed' },
+            { name: 'dashboard', description: 'The dashboard page' },
           ],
         },
         exclude: { paths: [`${ASSETS}/swagger-ui.css`, `${ASSETS}/swagger-ui-bundle.js`] },

@@ -38,3 +38,25 @@ export function forInfluencer(e: DomainEvent, influencerId: string): DomainEvent
   if (!list) return e
   return { ...e, data: { ...e.data, influencers: list.filter((i) => i.influencerId === influencerId) } }
 }
+
+/**
+ * Wakes the outbound webhook worker on every host: sent only by a transaction that enqueued deliveries (or a
+ * redelivery), so the worker is not woken by the many events no endpoint subscribes to.
+ */
+export const OUTBOUND_WAKE_CHANNEL = 'sk_outbound'
+
+/** A new event of `type`, stamped now with a v7 id. */
+export function domainEvent(
+  type: EventType,
+  e: { merchantId: string | null; influencerIds: readonly string[]; data: EventData },
+): DomainEvent {
+  return { id: Bun.randomUUIDv7(), type, at: new Date().toISOString(), ...e }
+}
+
+/**
+ * The body an outbound webhook endpoint receives (Standard Webhooks shape). `eventId` is the same for every
+ * endpoint the event went to (the webhook-id header is per delivery), so a receiver can also dedupe by event.
+ */
+export function webhookPayload(e: DomainEvent): Record<string, unknown> {
+  return { type: e.type, timestamp: e.at, data: { eventId: e.id, merchantId: e.merchantId, ...e.data } }
+}

@@ -1,6 +1,7 @@
 import { and, eq, ne, sql } from 'drizzle-orm'
 import { commissions, ledgerEntries, type Payout, payouts } from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
+import { emitEvent, payoutPaid } from '../events/emit.ts'
 import type { ProviderResult } from './providers/types.ts'
 
 /**
@@ -36,6 +37,8 @@ export async function recordResult(db: Db, p: Payout, r: ProviderResult, now = n
           memo: `${p.method} ${r.providerRef}`,
         })
         .onConflictDoNothing({ target: ledgerEntries.idempotencyKey })
+      // Only the transaction that moved it to paid gets here, so payout.paid is announced exactly once.
+      await emitEvent(tx, payoutPaid(done))
       return done
     })
   const set =

@@ -58,13 +58,15 @@ export function createLinkCache(o: LinkCacheOptions): LinkCache {
   // /c/ routes map to a slug; rare and small, so on any change it is simply emptied.
   const routes = new LRUCache<string, string | typeof NONE>({ max: 10_000, ttl: o.negativeTtlMs })
 
-  // An eviction during a fetch aborts it (its row may predate the change): fetch again, fresh.
+  // An eviction during a fetch aborts it (its row may predate the change), and so does a set() of the same slug by
+  // a /c/ route lookup that finished first ('replaced'): either way, fetch again.
   const fetchSlug = async (slug: string, refresh: boolean): Promise<CachedLink | null> => {
     for (let attempt = 0; ; attempt++) {
       try {
         return (await links.fetch(slug, { forceRefresh: refresh }))?.link ?? null
       } catch (err) {
-        if (attempt >= 3 || (err as Error).message !== 'deleted') throw err
+        const why = (err as Error).message
+        if (attempt >= 3 || (why !== 'deleted' && why !== 'replaced')) throw err
       }
     }
   }

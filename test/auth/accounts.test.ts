@@ -25,12 +25,13 @@ const call = async (method: string, path: string, auth: string | null, body?: un
 
 describe('users and API keys', () => {
   test('a key resolves to its owner; the key is shown once and only its hash is stored', async () => {
-    const { key, keyId } = await issueKey(rt.app, { influencerId: fx.influencers.ava.id })
+    const { key, keyId, userId } = await issueKey(rt.app, { influencerId: fx.influencers.ava.id })
     expect(key).toMatch(/^sk_live_[A-Za-z0-9_-]{43}$/)
     expect(await rt.authenticate(`Bearer ${key}`)).toEqual({
       kind: 'influencer',
       influencerId: fx.influencers.ava.id,
       keyId,
+      userId,
     })
     const [row] = await store.query<{ key_hash: string; prefix: string }>(
       'select key_hash, prefix from api_keys where id = $1',
@@ -53,6 +54,32 @@ describe('users and API keys', () => {
     await expect(rt.authenticate(`Bearer sk_live_${'A'.repeat(43)}`)).rejects.toMatchObject({ status: 401 })
     await expect(rt.authenticate('Basic abc')).rejects.toMatchObject({ status: 401 })
     await expect(rt.authenticate(undefined)).rejects.toMatchObject({ status: 401 })
+  })
+
+  test('creating users and keys and revoking keys is audited, without the key, and the trail is append-only', async () => {
+    const { key, keyId, userId } = await issueKey(rt.app, { merchantId: fx.merchants.other.id })
+    expect((await call('DELETE', `/api/v1/api-keys/${keyId}`, testAdminKey)).status).toBe(204)
+    const rows = await store.query<{ action: string; target_id: string; ip: string | null; all: string }>(
+      `select action, target_id, ip, row_to_json(a)::text as all from audit_log a
+        where target_id in ($1, $2) order by occurred_at, id`,
+      [userId, keyId],
+    )
+    expect(rows.map((r) => [r.action, r.target_id])).toEqual([
+      ['user.created', userId],
+      ['api_key.created', keyId],
+      ['api_key.revoked', keyId],
+    ])
+    const hash = new Bun.CryptoHasher('sha256').update(key).digest('hex')
+    for (const r of rows) {
+      expect(r.all).not.toContain(key)
+      expect(r.all).not.toContain(hash)
+    }
+    await expect(
+      store.query(`update audit_log set action = 'x' where target_id = $1`, [keyId]),
+    ).rejects.toThrow(/append-only/)
+    await expect(store.query(`delete from audit_log where target_id = $1`, [keyId])).rejects.toThrow(
+      /append-only/,
+    )
   })
 
   test('only an admin may create users and keys', async () => {

@@ -3,6 +3,7 @@ import {
   clickPartitionWorker,
   dropExpiredClickPartitions,
   ensureClickPartitions,
+  pruneClickVisitors,
 } from '../../src/db/click-partitions.ts'
 import { createLogger } from '../../src/shared/logger.ts'
 import { createTestDb } from '../helpers/databases.ts'
@@ -62,4 +63,34 @@ test('partitions past retention are dropped, recent ones kept', async () => {
   expect(await partitions()).not.toContain(day(old))
   expect(await partitions()).toContain(day(new Date()))
   expect(await dropExpiredClickPartitions(store, 0)).toEqual([])
+})
+
+test('click visitors older than 2 UTC days are deleted, by the worker too', async () => {
+  const days = (offsets: number[], now = Date.now()) =>
+    offsets.map((d) => new Date(now - d * 86_400_000).toISOString().slice(0, 10))
+  const plant = (list: string[]) =>
+    store.query(
+      `insert into click_visitors (day, link_id, ip_hash)
+       select d::date, gen_random_uuid(), 'v' from unnest($1::text[]) d`,
+      [list],
+    )
+  const left = async () =>
+    (await store.query<{ day: string }>('select day::text as day from click_visitors order by 1')).map(
+      (r) => r.day,
+    )
+  await plant(days([5, 3, 2, 1, 0]))
+  expect(await pruneClickVisitors(store)).toBe(2)
+  expect(await left()).toEqual(days([2, 1, 0]))
+  expect(await pruneClickVisitors(store)).toBe(0)
+
+  await plant(days([4]))
+  const worker = clickPartitionWorker({
+    store,
+    log: createLogger('silent'),
+    retentionDays: 0,
+    intervalMs: 60_000,
+  })
+  await worker.start()
+  await worker.stop()
+  expect(await left()).toEqual(days([2, 1, 0]))
 })

@@ -8,23 +8,27 @@
   let chart = null
   let retry = 0
   let liveClicks = 0
+  let summaryTimer = 0
 
-  // Money arrives as integer minor units in strings: shifted as text so no float ever rounds it.
+  // Money arrives as minor units in strings (EPC with 4 decimals): shifted as text so no float ever rounds it.
   const exponent = (currency) =>
     new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits
   const money = (minor, currency) => {
     const exp = exponent(currency)
-    const neg = String(minor).startsWith('-')
-    const digits = String(minor)
-      .replace('-', '')
-      .padStart(exp + 1, '0')
-    const text = exp ? `${digits.slice(0, -exp)}.${digits.slice(-exp)}` : digits
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(
-      `${neg ? '-' : ''}${text}`,
-    )
+    const [whole, frac = ''] = String(minor).replace('-', '').split('.')
+    const digits = whole.padStart(exp + 1, '0')
+    const text = `${digits.slice(0, digits.length - exp)}.${digits.slice(digits.length - exp)}${frac}`
+    const neg = String(minor).startsWith('-') ? '-' : ''
+    const opts = { style: 'currency', currency, maximumFractionDigits: frac ? exp + 2 : exp }
+    return new Intl.NumberFormat(undefined, opts).format(`${neg}${text}`)
   }
-  const moneyList = (list) =>
-    list && list.length ? list.map((m) => money(m.minor, m.currency)).join(' · ') : '–'
+  /** One figure of the per-currency `money` object, formatted for each currency present. */
+  const moneyOf = (perCurrency, field) => {
+    const parts = Object.entries(perCurrency || {})
+      .filter(([, m]) => m[field] != null)
+      .map(([cur, m]) => money(m[field], cur))
+    return parts.length ? parts.join(' · ') : ''
+  }
   const count = (n) => new Intl.NumberFormat().format(Number(n))
   const percent = (r) => (r == null ? '' : `${(Number(r) * 100).toFixed(2)} % conversion`)
 
@@ -52,18 +56,20 @@
     $('m-human').textContent = `${count(s.humanClicks)} human · ${count(s.uniqueClicks)} unique`
     $('m-conversions').textContent = count(s.conversions)
     $('m-rate').textContent = percent(s.conversionRate)
-    $('m-revenue').textContent = moneyList(s.revenue)
-    $('m-aov').textContent = s.aov && s.aov.length ? `AOV ${moneyList(s.aov)}` : ''
-    $('m-commissions').textContent = moneyList(s.commissions && s.commissions.total)
-    $('m-epc').textContent = s.epc && s.epc.length ? `EPC ${moneyList(s.epc)}` : ''
+    $('m-revenue').textContent = moneyOf(s.money, 'revenue') || '–'
+    const aov = moneyOf(s.money, 'aov')
+    $('m-aov').textContent = aov && `AOV ${aov}`
+    $('m-commissions').textContent = moneyOf(s.money, 'earned') || '–'
+    const epc = moneyOf(s.money, 'epc')
+    $('m-epc').textContent = epc && `EPC ${epc}`
   }
 
   async function loadChart() {
     const r = range()
     const t = await api(`/api/v1/stats/timeseries?${qs(r)}`)
-    const rows = t.points || t.data || []
+    const rows = t.data
     const data = [
-      rows.map((p) => Date.parse(p.start || p.bucket || p.at) / 1000),
+      rows.map((p) => Date.parse(p.start) / 1000),
       rows.map((p) => Number(p.clicks)),
       rows.map((p) => Number(p.conversions)),
     ]
@@ -89,11 +95,16 @@
 
   async function loadTopLinks() {
     const t = await api(`/api/v1/stats/top-links?${qs({ ...range(), limit: 10 })}`)
-    const rows = t.links || t.data || []
+    const rows = t.data
     $('top-links').replaceChildren(
       ...rows.map((l) => {
         const tr = document.createElement('tr')
-        for (const v of [`/l/${l.slug}`, count(l.clicks), count(l.conversions || 0), moneyList(l.revenue)]) {
+        for (const v of [
+          `/l/${l.slug}`,
+          count(l.clicks),
+          count(l.conversions),
+          moneyOf(l.money, 'revenue') || '–',
+        ]) {
           const td = document.createElement('td')
           td.textContent = v
           tr.append(td)
@@ -116,15 +127,16 @@
 
   const describe = (e) => {
     const d = e.data || {}
+    const amount = (minor) => (minor != null && d.currency ? ` · ${money(minor, d.currency)}` : '')
     switch (e.type) {
       case 'conversion.created':
-        return `Sale ${d.total && d.currency ? `${d.total} ${d.currency}` : ''} · order ${d.orderId || d.externalOrderId || ''}`.trim()
+        return `${d.kind === 'sale' ? 'Sale' : d.kind || 'Conversion'}${amount(d.totalMinor)} · order ${d.orderId}`
       case 'commission.approved':
-        return `Commission approved${d.netMinor && d.currency ? ` · ${money(d.netMinor, d.currency)}` : ''}`
+        return `Commission approved${amount(d.netMinor)}`
       case 'commission.reversed':
-        return `Commission reversed${d.reason ? ` · ${d.reason}` : ''}`
+        return `Commission ${d.full ? 'reversed' : 'partly reversed'}${amount(d.reversedNetMinor)}`
       case 'payout.paid':
-        return `Payout sent${d.amountMinor && d.currency ? ` · ${money(d.amountMinor, d.currency)}` : ''}`
+        return `Payout sent${amount(d.netMinor)}`
       default:
         return e.type
     }
@@ -141,7 +153,12 @@
         $('feed-state').textContent = 'live'
         $('feed-state').classList.add('live')
         const p = f.principal
-        $('who').textContent = p.kind === 'admin' ? 'Admin' : `${p.kind} ${p.merchantId || p.influencerId}`
+        const id = p.merchantId || p.influencerId
+        $('who').textContent =
+          p.kind === 'admin'
+            ? 'Admin'
+            : `${p.kind === 'merchant' ? 'Merchant' : 'Influencer'} ${id.slice(0, 8)}`
+        $('who').title = id || ''
       } else if (f.type === 'clicks') {
         for (const l of f.links) feedItem(`${l.count} click${l.count === 1 ? '' : 's'} · /l/${l.slug}`, f.at)
         liveClicks += f.total
@@ -149,6 +166,9 @@
         $('m-clicks').textContent = count(base + liveClicks)
       } else if (f.type !== 'heartbeat' && f.type !== 'pong') {
         feedItem(describe(f), f.at)
+        // Money changed: re-read the cards once the burst settles rather than patching figures by hand.
+        clearTimeout(summaryTimer)
+        summaryTimer = setTimeout(() => void loadSummary().catch(() => {}), 1_000)
       }
     }
     socket.onclose = (e) => {

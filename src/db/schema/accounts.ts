@@ -62,7 +62,31 @@ export const apiKeys = pgTable(
   ],
 )
 
+// A human's login: the refresh token (stored as its SHA-256) trades for short-lived session JWTs until it
+// expires or is revoked (logout, password change). Each refresh rotates it.
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    refreshHash: text('refresh_hash').notNull().unique(),
+    createdAt: createdAt(),
+    expiresAt: tstz('expires_at').notNull(),
+    lastUsedAt: tstz('last_used_at'),
+    revokedAt: tstz('revoked_at'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [
+    index('sessions_user_idx').on(t.userId),
+    check('sessions_refresh_hash_sha256', sql`${t.refreshHash} ~ '^[0-9a-f]{64}$'`),
+  ],
+)
+
 export type User = typeof users.$inferSelect
 export type NewUser = typeof users.$inferInsert
 export type ApiKey = typeof apiKeys.$inferSelect
 export type NewApiKey = typeof apiKeys.$inferInsert
+export type Session = typeof sessions.$inferSelect

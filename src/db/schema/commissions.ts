@@ -40,6 +40,10 @@ export const commissions = pgTable(
     paidAt: tstz('paid_at'),
     payoutId: uuid('payout_id').references(() => payouts.id, { onDelete: 'restrict' }),
     reversedAt: tstz('reversed_at'),
+    // Set when a fraud rule flags the commission: it is not approved (nor paid) until a merchant or admin
+    // clears it (held_at back to null) or rejects it (reversed). Never silently dropped.
+    heldAt: tstz('held_at'),
+    holdReason: text('hold_reason'),
     // Set on a bounty award (event_kind 'bounty'): the goal the conversion's influencer reached.
     bountyId: uuid('bounty_id').references(() => bounties.id, { onDelete: 'restrict' }),
     // Every step from the conversion to these figures (base, excluded lines, rate, tier, boost, weight,

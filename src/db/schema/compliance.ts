@@ -34,12 +34,18 @@ export const auditLog = pgTable(
     // Text, not uuid: targets include things keyed otherwise (a slug, a provider id).
     targetId: text('target_id'),
     ipHash: text('ip_hash'),
+    // The client address the action came from (behind trusted proxies, the forwarded one).
+    ip: text('ip'),
+    // The target's state before and after, secrets removed.
+    before: jsonb('before').$type<Record<string, unknown>>(),
+    after: jsonb('after').$type<Record<string, unknown>>(),
     details: jsonb('details').$type<Record<string, unknown>>(),
   },
   (t) => [
     index('audit_log_org_occurred_idx').on(t.orgId, t.occurredAt),
     index('audit_log_target_idx').on(t.targetType, t.targetId),
     index('audit_log_actor_user_idx').on(t.actorUserId),
+    index('audit_log_occurred_idx').on(t.occurredAt),
   ],
 )
 

@@ -1,5 +1,6 @@
 import { pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
 import { bytea, createdAt, id, tstz } from './columns.ts'
+import { merchants } from './merchants.ts'
 import { organisations } from './organisations.ts'
 
 // Machines that report events with their own signing secret (in-store POS, kiosks, scanners).
@@ -10,6 +11,8 @@ export const devices = pgTable(
     orgId: uuid('org_id')
       .notNull()
       .references(() => organisations.id, { onDelete: 'cascade' }),
+    // The brand whose server this is: conversions it signs are that merchant's. Null for legacy rows.
+    merchantId: uuid('merchant_id').references(() => merchants.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     secretCiphertext: bytea('secret_ciphertext').notNull(),
     // The secret before the last rotation stays valid until previous_expires_at, so a device that
