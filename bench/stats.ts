@@ -8,7 +8,13 @@
 // Target (issue 7): p99 ≤ 100 ms for summary, timeseries and breakdown in every scope; exit 1 when missed.
 import { sql } from 'drizzle-orm'
 import { writeResults } from './lib/report.ts'
-import { withScratchRuntime } from './lib/scratch-runtime.ts'
+import postgres from 'postgres'
+import { createRuntime } from '../src/app.ts'
+import { loadConfig } from '../src/config.ts'
+import { migrate } from '../src/db/migrate.ts'
+import { openPostgres } from '../src/db/postgres.ts'
+import type { Store } from '../src/db/store.ts'
+import { createLogger } from '../src/shared/logger.ts'
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -25,6 +31,7 @@ const p = {
   batch: arg('batch', 50_000),
   runs: arg('runs', 50),
   assert: !process.argv.includes('--no-assert'),
+  db: process.argv.includes('--db') ? process.argv[process.argv.indexOf('--db') + 1] : undefined,
 }
 const ADMIN_KEY = `bench-admin-${crypto.randomUUID()}`
 const COUNTRIES =
@@ -113,7 +120,39 @@ const SALES = (n: typeof p, from: number, to: number) => `
      where c.status = 'reversed' and v.external_order_id in (select 'bo' || g from s);
   drop table s;`
 
-await withScratchRuntime('stats', { ADMIN_API_KEY: ADMIN_KEY }, async ({ store, rt }) => {
+/**
+ * Its own database (skinstack_stats_<pid>, dropped after), or `--db NAME`: kept, and seeded only when it has no
+ * clicks yet, so the queries can be re-timed on one data set.
+ */
+async function withDatabase(fn: (store: Store, rt: ReturnType<typeof createRuntime>) => Promise<void>) {
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+  const name = p.db ?? `skinstack_stats_${process.pid}`
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error('--db: lower-case letters, digits and _ only')
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
+  const [exists] = await admin`select 1 from pg_database where datname = ${name}`
+  if (!exists) await admin.unsafe(`create database ${name}`)
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  const store = openPostgres({ url: url.toString(), poolSize: 4 })
+  try {
+    await migrate(store.db)
+    const config = loadConfig({
+      DATABASE_URL: url.toString(),
+      CLICK_ID_KEYS: `b1:${'11'.repeat(32)}`,
+      IP_HASH_SALT: '22'.repeat(16),
+      MASTER_KEY: '33'.repeat(32),
+      ADMIN_API_KEY: ADMIN_KEY,
+      LOG_LEVEL: 'warn',
+    })
+    await fn(store, createRuntime({ config, store, log: createLogger('warn') }))
+  } finally {
+    await store.close()
+    if (!p.db) await admin.unsafe(`drop database ${name} with (force)`)
+    await admin.end()
+  }
+}
+
+async function seed(store: Store) {
   const t0 = performance.now()
   for (const stmt of CATALOG(p)
     .split(/;\s*$/m)
@@ -140,8 +179,19 @@ await withScratchRuntime('stats', { ADMIN_API_KEY: ADMIN_KEY }, async ({ store, 
         await tx.execute(sql.raw(stmt))
     })
   const salesSeconds = (performance.now() - tSales) / 1000
-  await store.query('analyze')
   const seedSeconds = (performance.now() - t0) / 1000
+  seeding = {
+    seconds: Math.round(seedSeconds),
+    clickSeconds: Math.round(clickSeconds),
+    clicksPerSecond: Math.round(p.clicks / clickSeconds),
+    salesSeconds: Math.round(salesSeconds),
+  }
+  console.log(`seeding: ${JSON.stringify(seeding)}`)
+}
+
+let seeding: Record<string, number> | 'reused' = 'reused'
+
+async function time(store: Store, rt: ReturnType<typeof createRuntime>) {
   const sizes = await store.query<Record<string, string>>(
     `select (select count(*) from clicks)::text as clicks, (select count(*) from click_rollups_hourly)::text as link_hourly,
             (select count(*) from click_rollups_program_hourly)::text as program_hourly,
@@ -155,7 +205,7 @@ await withScratchRuntime('stats', { ADMIN_API_KEY: ADMIN_KEY }, async ({ store, 
 
   // The busiest influencer and program (most clicks): the worst case of their kind in this data set.
   const [top] = await store.query<{ influencer: string; program: string }>(
-    `select (select influencer_id::text from click_rollups_link_daily group by 1 order by sum(clicks) desc limit 1) as influencer,
+    `select (select influencer_id::text from click_rollups_link_daily where dim = 'all' group by 1 order by sum(clicks) desc limit 1) as influencer,
             (select program_id::text from click_rollups_program_daily where dim = 'all' group by 1 order by sum(clicks) desc limit 1) as program`,
   )
   const scopes = {
@@ -198,16 +248,22 @@ await withScratchRuntime('stats', { ADMIN_API_KEY: ADMIN_KEY }, async ({ store, 
     }
   console.table(rows)
   const misses = rows.filter((r) => r.enforced && (r.p99 as number) > 100)
-  const seeding = {
-    seconds: Math.round(seedSeconds),
-    clickSeconds: Math.round(clickSeconds),
-    clicksPerSecond: Math.round(p.clicks / clickSeconds),
-    salesSeconds: Math.round(salesSeconds),
-  }
-  console.log(`seeding: ${JSON.stringify(seeding)}`)
   writeResults('bench/results/stats.json', { params: p, seeding, sizes: sizes[0], results: rows })
   console.log(
     misses.length ? `FAIL ${misses.length} enforced p99 over 100 ms` : 'PASS every enforced p99 ≤ 100 ms',
   )
   process.exitCode = misses.length && p.assert ? 1 : 0
+}
+
+await withDatabase(async (store, rt) => {
+  const [seeded] = await store.query<{ n: number }>(
+    'select count(*)::int as n from (select 1 from clicks limit 1) x',
+  )
+  if (!seeded?.n) await seed(store)
+  // What autovacuum does to an insert-mostly table by itself: statistics, and the visibility map that lets the
+  // covering indexes answer without the heap.
+  const tv = performance.now()
+  await store.query('vacuum analyze')
+  console.error(`vacuum analyze: ${Math.round((performance.now() - tv) / 1000)} s`)
+  await time(store, rt)
 })

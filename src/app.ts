@@ -1,10 +1,15 @@
+import { cors } from '@elysiajs/cors'
 import { Elysia } from 'elysia'
 import type { Config } from './config.ts'
 import type { Store } from './db/store.ts'
 import { accountsPlugin } from './auth/accounts-plugin.ts'
+import { loginPlugin } from './auth/login-plugin.ts'
 import { type Authenticator, createAuthenticator } from './auth/principal.ts'
 import { translateDbError } from './links/pg-errors.ts'
 import { dashboardPlugin } from './dashboard/plugin.ts'
+import { fraudPlugin } from './fraud/plugin.ts'
+import { createRateLimiter, tooManyRequests } from './fraud/rate-limit.ts'
+import { devicesPlugin } from './devices/plugin.ts'
 import { realtimePlugin } from './realtime/plugin.ts'
 import { createRealtime, type Realtime, type RealtimeOptions } from './realtime/service.ts'
 import { commissionsPlugin } from './commissions/plugin.ts'
@@ -49,6 +54,7 @@ export function createRuntime(d: {
     store: d.store,
     adminApiKey: d.config.secrets.adminApiKey,
     trustedProxies: d.config.trustedProxies,
+    masterKey: d.config.secrets.masterKey,
   })
   const app = createApp({ ...d, metrics, redirect, authenticate, realtime })
   // The feed starts after the flusher and stops before it, so its final sends happen while clicks still drain.
@@ -59,7 +65,9 @@ export function createRuntime(d: {
     redirect,
     authenticate,
     realtime,
+    // First to start, last to stop: revocations made on other hosts are heard before this one serves a request.
     workers: [
+      authenticate.worker,
       ...redirect.workers,
       realtime.worker,
       outboundWorker({ store: d.store, log: d.log, masterKey: d.config.secrets.masterKey }),
@@ -81,11 +89,30 @@ function bodyLimit(url: string): number {
 
 const statusOf = (s: unknown) => (typeof s === 'number' ? s : 200)
 
+/**
+ * CORS for browser apps on the configured origins, on /api only (other paths never get an allow-origin);
+ * preflights are answered. Bearer keys travel in Authorization, never cookies: no credentials mode. Used before
+ * the rate limiter's hook, so a 429 still carries the allow-origin a browser needs to read it.
+ */
+function apiCors(origins: readonly string[]) {
+  const allowed = new Set(origins)
+  return cors({
+    origin: (request: Request) =>
+      allowed.has(request.headers.get('origin') ?? '') && new URL(request.url).pathname.startsWith('/api/'),
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'idempotency-key'],
+    exposeHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after'],
+    credentials: false,
+    maxAge: 600,
+  })
+}
+
 /** Builds the whole HTTP surface; never listens, so tests and bench can drive it with app.handle(). */
 export function createApp(deps: AppDeps) {
   const { metrics } = deps
   const intake = createWebhookIntake({ store: deps.store, config: deps.config })
   const started = new WeakMap<Request, number>()
+  const limiter = createRateLimiter({ ...deps.config.rateLimits, trustedProxies: deps.config.trustedProxies })
   // Bun's own limit is the backstop for chunked bodies (it answers an empty 413); declared sizes get a JSON reason.
   // reusePort off: a second host started on a taken port must fail, not silently share it.
   return new Elysia({
@@ -104,8 +131,15 @@ export function createApp(deps: AppDeps) {
       maxPayloadLength: 16 * 1024,
     },
   })
-    .onRequest(({ request, set }) => {
+    .use(deps.config.corsOrigins.length ? apiCors(deps.config.corsOrigins) : new Elysia({ name: 'no-cors' }))
+    .onRequest(({ request, set, server }) => {
       started.set(request, performance.now())
+      // Counted before routing, authentication and body parsing: floods of bad keys or big bodies count too.
+      const limited = limiter.check(request, server?.requestIP(request)?.address)
+      if (limited && !limited.verdict.allowed) return tooManyRequests(limited.verdict, limited.headers)
+      limited?.headers.forEach((v, k) => {
+        set.headers[k] = v
+      })
       const limit = bodyLimit(request.url)
       if (Number(request.headers.get('content-length') ?? 0) > limit) {
         set.status = 413
@@ -153,17 +187,39 @@ export function createApp(deps: AppDeps) {
     .use(docsPlugin())
     .use(opsPlugin({ store: deps.store, metrics }))
     .use(redirectPlugin(deps.redirect))
-    .use(linksPlugin({ store: deps.store, config: deps.config }))
-    .use(commissionsPlugin({ store: deps.store, config: deps.config }))
-    .use(payoutsPlugin({ store: deps.store, config: deps.config, deps: payoutDeps(deps) }))
+    .use(linksPlugin({ store: deps.store, config: deps.config, authenticate: deps.authenticate }))
+    .use(commissionsPlugin({ store: deps.store, authenticate: deps.authenticate }))
+    .use(payoutsPlugin({ store: deps.store, deps: payoutDeps(deps), authenticate: deps.authenticate }))
     .use(webhooksPlugin({ intake, log: deps.log, registry: metrics.registry }))
-    .use(webhookSecretsPlugin({ store: deps.store, config: deps.config, intake }))
-    .use(importsPlugin({ store: deps.store, config: deps.config }))
+    .use(
+      webhookSecretsPlugin({
+        store: deps.store,
+        config: deps.config,
+        intake,
+        authenticate: deps.authenticate,
+      }),
+    )
+    .use(importsPlugin({ store: deps.store, config: deps.config, authenticate: deps.authenticate }))
     .use(statsPlugin({ store: deps.store, authenticate: deps.authenticate }))
+    .use(fraudPlugin({ store: deps.store, authenticate: deps.authenticate }))
     .use(outboundPlugin({ store: deps.store, config: deps.config, authenticate: deps.authenticate }))
     .use(dashboardPlugin())
     .use(realtimePlugin({ hub: deps.realtime.hub, authenticate: deps.authenticate }))
     .use(accountsPlugin({ store: deps.store, authenticate: deps.authenticate }))
+    .use(
+      loginPlugin({
+        store: deps.store,
+        authenticate: deps.authenticate,
+        masterKey: deps.config.secrets.masterKey,
+      }),
+    )
+    .use(
+      devicesPlugin({
+        store: deps.store,
+        authenticate: deps.authenticate,
+        masterKey: deps.config.secrets.masterKey,
+      }),
+    )
 }
 
 export type App = ReturnType<typeof createApp>

@@ -71,6 +71,16 @@ export interface Config {
     /** Lets endpoints use plain http:// (local development and tests); https only otherwise. */
     readonly allowHttp: boolean
   }
+  /**
+   * Requests per client per minute (sliding window, per host); 0 turns a limit off. /api counts each client
+   * address and, separately, each API key; the signed intake (/webhooks, /postback, /api/v1/events) each address.
+   */
+  readonly rateLimits: {
+    readonly apiPerMinute: number
+    readonly webhooksPerMinute: number
+  }
+  /** Browser origins allowed to call /api cross-origin; empty: no CORS headers at all. */
+  readonly corsOrigins: readonly string[]
   readonly secrets: {
     /** Grants every /api route until accounts and scoped keys exist; unset disables the API. */
     readonly adminApiKey: string | undefined
@@ -110,6 +120,15 @@ const apiBase = z
   .string()
   .refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
   .transform((v) => v.replace(/\/+$/, ''))
+
+// An origin as browsers send it: scheme://host[:port], nothing after it.
+const origin = z
+  .string()
+  .regex(
+    /^https?:\/\/[^/?#\s]+$/,
+    'must list origins like https://app.example.com (no path, no trailing slash)',
+  )
+  .transform((v) => v.toLowerCase())
 
 const credential = z.string().regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
 
@@ -191,6 +210,20 @@ const envSchema = z.object({
   PAYOUT_FEE_STRIPE: feeSpec('2.9%+0.30'),
   PAYOUT_FEE_PAYPAL: feeSpec('2%'),
   PAYOUT_FEE_ACH: feeSpec('0.50'),
+  // 600/min per key or address is ten requests a second, far above a dashboard or an integration's sync; the
+  // intake's 6,000/min (100/s from one address) covers a network's retry storm after an outage of ours.
+  RATE_LIMIT_API_PER_MINUTE: intFrom(0, 10_000_000).default(600),
+  RATE_LIMIT_WEBHOOKS_PER_MINUTE: intFrom(0, 10_000_000).default(6_000),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(origin)),
   OUTBOUND_WEBHOOKS_ALLOW_HTTP: z
     .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
     .default('false')
@@ -355,6 +388,11 @@ export function loadConfig(
       }),
     }),
     outboundWebhooks: Object.freeze({ allowHttp: e.OUTBOUND_WEBHOOKS_ALLOW_HTTP }),
+    rateLimits: Object.freeze({
+      apiPerMinute: e.RATE_LIMIT_API_PER_MINUTE,
+      webhooksPerMinute: e.RATE_LIMIT_WEBHOOKS_PER_MINUTE,
+    }),
+    corsOrigins: Object.freeze(e.CORS_ORIGINS),
     secrets: Object.freeze(secrets),
   })
 }
@@ -376,6 +414,8 @@ export function describeConfig(c: Config): Record<string, unknown> {
     payoutProviders: describePayoutProviders(c.payoutProviders),
     adminApi: c.secrets.adminApiKey ? 'enabled' : 'disabled (ADMIN_API_KEY unset)',
     outboundWebhooks: c.outboundWebhooks.allowHttp ? 'https and plain http' : 'https only',
+    rateLimits: c.rateLimits,
+    corsOrigins: c.corsOrigins.length ? c.corsOrigins : 'none (no CORS headers)',
     secrets: c.secrets.generated ? 'generated for the embedded database' : 'from environment',
   }
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bun
+import { runAdminCreate } from './cli/admin.ts'
 import { HELP, parseCli, UsageError } from './cli/args.ts'
 import { runAttributionRecompute } from './cli/attribution.ts'
 import { runPayoutsCommand } from './cli/payouts.ts'
@@ -46,6 +47,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'webhooks':
       if (!cli.webhooks) throw new UsageError('webhooks needs an action')
       return runWebhooksReplay(config, cli.webhooks)
+    case 'admin':
+      if (!cli.admin) throw new UsageError('admin needs an action')
+      return runAdminCreate(config, cli.admin)
   }
 }
 

@@ -3,6 +3,7 @@ import { accrueCommissions, programOf, reverseForRefund } from '../commissions/s
 import { type Commission, type Conversion, conversions } from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
 import { conversionCreated, emitEvent } from '../events/emit.ts'
+import { screenRefund, screenSettlement } from '../fraud/service.ts'
 import { attributeConversion } from './attribute.ts'
 import { settleClickConversion } from './click-accruals.ts'
 
@@ -39,12 +40,16 @@ export async function settleConversion(
     const [sale] = await tx.select().from(conversions).where(eq(conversions.id, conv.parentConversionId))
     const program = sale?.programId ? await programOf(tx, sale.programId) : undefined
     if (sale && program) await reverseForRefund(tx, conv, sale, program)
+    // Fraud: the influencer's refund rate with this merchant; over it, their pending commissions are held.
+    if (sale && program) await screenRefund(tx, conv, sale)
     return []
   }
   if (conv.kind === 'click') return settleClickConversion(tx, conv)
   const attributed = await attributeConversion(tx, conv, opts)
   if (!attributed) return []
   const earned = await accrueCommissions(tx, conv, attributed, opts)
+  // Fraud rules hold (never drop) what was just earned, in this transaction.
+  await screenSettlement(tx, conv, attributed.rows, earned)
   // Announced once, by the transaction that stored it; re-settling (recompute, replays) is not news.
   if (opts.fresh) await emitEvent(tx, conversionCreated(conv, attributed.program.id, attributed.rows, earned))
   return earned

@@ -1,11 +1,12 @@
 import { Elysia, t } from 'elysia'
 import type { Store } from '../db/store.ts'
 import { createApiKey, createUser, revokeApiKey } from './accounts.ts'
-import { adminDetail, adminErrors, principalAuth } from './plugin.ts'
-import { type Authenticator, requireAdmin } from './principal.ts'
+import { needs } from './ownership.ts'
+import { adminDetail, adminErrors, ApiError, principalAuth } from './plugin.ts'
+import { type Authenticator, requireAdmin, SCOPES } from './principal.ts'
 
 // The operator's minimum for handing out scoped keys: a user acting for one merchant or influencer, and keys for
-// that user. (Passwords, sessions, self-service and scopes per key are the accounts issue's.)
+// that user. (Passwords, sessions and self-service are the accounts issue's.)
 
 const Uuid = t.String({ format: 'uuid' })
 const UserInput = t.Object({
@@ -27,6 +28,14 @@ const UserBody = t.Object({
 const KeyInput = t.Object({
   name: t.String({ minLength: 1, maxLength: 100 }),
   expiresAt: t.Optional(t.String({ format: 'date-time' })),
+  // At least one: an empty list is stored as "no limit", which must not be what a caller asking for none gets.
+  scopes: t.Optional(
+    t.Array(t.UnionEnum(SCOPES), {
+      minItems: 1,
+      uniqueItems: true,
+      description: `Limit the key to these (${SCOPES.join(', ')}); omit for everything its user may do.`,
+    }),
+  ),
 })
 const KeyBody = t.Object({
   id: t.String(),
@@ -35,9 +44,11 @@ const KeyBody = t.Object({
   prefix: t.String(),
   key: t.String({ description: 'Shown once; only its SHA-256 is stored.' }),
   expiresAt: t.Nullable(t.String()),
+  scopes: t.Array(t.String(), { description: 'Empty: not limited beyond what its user may do.' }),
 })
 
 const detail = adminDetail('accounts')
+const errors = { ...adminErrors, 403: ApiError }
 
 export const accountsPlugin = ({ store, authenticate }: { store: Store; authenticate: Authenticator }) =>
   new Elysia({ name: 'accounts', prefix: '/api/v1' })
@@ -51,10 +62,13 @@ export const accountsPlugin = ({ store, authenticate }: { store: Store; authenti
       },
       {
         body: UserInput,
-        response: { 201: UserBody, ...adminErrors },
-        detail: detail(
-          'Create a user',
-          "A merchant or influencer user sees only that merchant's or influencer's data.",
+        response: { 201: UserBody, ...errors },
+        ...needs(
+          'accounts:write',
+          detail(
+            'Create a user',
+            "A merchant or influencer user sees only that merchant's or influencer's data.",
+          ),
         ),
       },
     )
@@ -67,8 +81,14 @@ export const accountsPlugin = ({ store, authenticate }: { store: Store; authenti
       {
         params: t.Object({ id: Uuid }),
         body: KeyInput,
-        response: { 201: KeyBody, ...adminErrors },
-        detail: detail('Create an API key for a user', 'The key (sk_live_…) is in this response only.'),
+        response: { 201: KeyBody, ...errors },
+        ...needs(
+          'accounts:write',
+          detail(
+            'Create an API key for a user',
+            'The key (sk_live_…) is in this response only. `scopes` limits it (403 insufficient_scope elsewhere).',
+          ),
+        ),
       },
     )
     .delete(
@@ -80,6 +100,9 @@ export const accountsPlugin = ({ store, authenticate }: { store: Store; authenti
       },
       {
         params: t.Object({ id: Uuid }),
-        detail: detail('Revoke an API key', 'Refused at once on this host, within 30 s on the others.'),
+        ...needs(
+          'accounts:write',
+          detail('Revoke an API key', 'Refused at once on this host, within 30 s on the others.'),
+        ),
       },
     )

@@ -3,7 +3,7 @@ import { recordAudit } from '../audit/service.ts'
 import { rawRows } from '../db/rows.ts'
 import type { Db, Store } from '../db/store.ts'
 import { HttpError, notFound } from '../shared/errors.ts'
-import { mintApiKey, type Principal } from './principal.ts'
+import { mintApiKey, type Principal, type Scope } from './principal.ts'
 
 /** Who asked, for the audit trail. */
 export interface Actor {
@@ -87,12 +87,18 @@ export interface CreatedKey {
   /** The key itself: shown in this response only, stored as its SHA-256. */
   key: string
   expiresAt: string | null
+  /** What the key may do within its owner's reach; empty: everything its owner may. */
+  scopes: Scope[]
 }
 
+/**
+ * `scopes` narrows the key (each route checks the one it needs: 403 insufficient_scope); without it the key may do
+ * whatever its owner may. Scopes never widen a key: a merchant's key with every scope still sees only its merchant.
+ */
 export async function createApiKey(
   store: Store,
   userId: string,
-  input: { name: string; expiresAt?: string },
+  input: { name: string; expiresAt?: string; scopes?: readonly Scope[] },
   actor: Actor,
 ): Promise<CreatedKey> {
   return store.db.transaction(async (tx) => {
@@ -101,10 +107,15 @@ export async function createApiKey(
     const minted = mintApiKey()
     const id = Bun.randomUUIDv7()
     const expiresAt = input.expiresAt ?? null
+    const scopes = [...new Set(input.scopes ?? [])].sort()
     await tx.execute(sql`
-      insert into api_keys (id, org_id, user_id, name, prefix, key_hash, expires_at)
-      values (${id}, ${user.org_id}, ${userId}, ${input.name}, ${minted.prefix}, ${minted.hash}, ${expiresAt})`)
-    const view = { id, userId, name: input.name, prefix: minted.prefix, expiresAt }
+      insert into api_keys (id, org_id, user_id, name, prefix, key_hash, expires_at, scopes)
+      values (${id}, ${user.org_id}, ${userId}, ${input.name}, ${minted.prefix}, ${minted.hash}, ${expiresAt},
+              array[${sql.join(
+                scopes.map((s) => sql`${s}`),
+                sql`, `,
+              )}]::text[])`)
+    const view = { id, userId, name: input.name, prefix: minted.prefix, expiresAt, scopes }
     await recordAudit(tx, {
       actor: actor.principal,
       action: 'api_key.created',

@@ -61,8 +61,9 @@ export function verifyAccessToken(key: Buffer, token: string, nowMs = Date.now()
   const parts = token.split('.')
   if (parts.length !== 3 || parts[0] !== HEADER) return null
   const [header, payload = '', signature = ''] = parts
-  const given = Buffer.from(signature, 'base64url')
-  const expected = mac(key, `${header}.${payload}`)
+  // Compared as text: base64url decoding ignores stray trailing bits, so several strings would decode to one MAC.
+  const given = Buffer.from(signature)
+  const expected = Buffer.from(b64url(mac(key, `${header}.${payload}`)))
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null
   let c: Partial<AccessClaims>
   try {

@@ -113,19 +113,24 @@ export function createAuthenticator(d: {
   // Bumped by every invalidation: a lookup that started before one must not cache what it read (it may have read
   // the row just before the revocation committed, and the NOTIFY that would drop it has already been handled).
   let epoch = 0
-  const cached = async (key: string, lookup: () => Promise<Principal | false>) => {
+  type Found = Principal | false | { principal: Principal; ttlMs: number }
+  const cached = async (key: string, lookup: () => Promise<Found>) => {
     let p = cache.get(key)
     if (p === undefined) {
       const started = epoch
-      p = await lookup()
-      if (started === epoch) cache.set(key, p)
+      const found = await lookup()
+      p = found && 'ttlMs' in found ? found.principal : found
+      // A key that expires sooner than the cache period leaves the cache when it expires (no NOTIFY for that).
+      const ttl = found && 'ttlMs' in found ? Math.max(1, Math.min(CACHE_MS, found.ttlMs)) : CACHE_MS
+      if (started === epoch) cache.set(key, p, { ttl })
     }
     return p
   }
 
-  const keyLookup = async (hash: string): Promise<Principal | false> => {
-    const [row] = await d.store.query<KeyRow>(
-      `select k.id, k.user_id, k.scopes, u.role, u.merchant_id, u.influencer_id
+  const keyLookup = async (hash: string): Promise<Found> => {
+    const [row] = await d.store.query<KeyRow & { ttl_ms: number | null }>(
+      `select k.id, k.user_id, k.scopes, u.role, u.merchant_id, u.influencer_id,
+              (extract(epoch from k.expires_at - now()) * 1000)::float8 as ttl_ms
          from api_keys k join users u on u.id = k.user_id
         where k.key_hash = $1 and k.revoked_at is null and (k.expires_at is null or k.expires_at > now())
           and u.disabled_at is null`,
@@ -135,7 +140,8 @@ export function createAuthenticator(d: {
     if (!row) return false
     // Last use is tracked coarsely (once per cache period), off the request's critical path.
     void d.store.query('update api_keys set last_used_at = now() where id = $1', [row.id]).catch(() => {})
-    return principalOf(row, { keyId: row.id, scopes: row.scopes })
+    const principal = principalOf(row, { keyId: row.id, scopes: row.scopes })
+    return principal && row.ttl_ms !== null ? { principal, ttlMs: Number(row.ttl_ms) } : principal
   }
 
   // A session token is only as good as its session: logout, refresh-token reuse and password changes end it.
@@ -154,7 +160,7 @@ export function createAuthenticator(d: {
   const sessionPrincipal = async (token: string): Promise<Principal> => {
     const claims = jwtKey ? verifyAccessToken(jwtKey, token) : null
     if (!claims) throw new HttpError(401, 'unauthorized', 'invalid or expired session token')
-    // A uuid check first: a forged-but-signed token cannot exist, but a cheap guard keeps bad input off Postgres.
+    // Tokens we sign always carry uuids; checking keeps anything else away from a uuid column.
     if (!UUID.test(claims.sid) || !UUID.test(claims.sub))
       throw new HttpError(401, 'unauthorized', 'invalid session token')
     const p = await cached(`session:${claims.sid}`, () => sessionLookup(claims.sid, claims.sub))
@@ -168,7 +174,11 @@ export function createAuthenticator(d: {
     const token =
       TOKEN.exec(raw)?.[1] ?? (bare.startsWith(API_KEY_PREFIX) || looksLikeJwt(bare) ? bare : undefined)
     if (!token)
-      throw new HttpError(401, 'unauthorized', 'missing "Authorization: Bearer <API key or session token>" header')
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'missing "Authorization: Bearer <API key or session token>" header',
+      )
     // Digests keep timingSafeEqual's inputs equal-length, so the admin key's length never leaks.
     if (admin && timingSafeEqual(sha256(token), admin)) return { kind: 'admin', keyId: null }
     if (looksLikeJwt(token)) return sessionPrincipal(token)

@@ -15,6 +15,7 @@ export const COMMANDS = [
   'attribution',
   'payouts',
   'webhooks',
+  'admin',
   'healthcheck',
   'version',
   'help',
@@ -33,6 +34,9 @@ export type PayoutsAction = (typeof PAYOUTS_ACTIONS)[number]
 export const WEBHOOKS_ACTIONS = ['replay'] as const
 export type WebhooksAction = (typeof WEBHOOKS_ACTIONS)[number]
 
+export const ADMIN_ACTIONS = ['create'] as const
+export type AdminAction = (typeof ADMIN_ACTIONS)[number]
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export interface Cli {
@@ -47,6 +51,8 @@ export interface Cli {
   payouts?: { action: PayoutsAction; period: string; currency: string; json: boolean }
   /** webhooks: the action and the event it applies to; set only for that command. */
   webhooks?: { action: WebhooksAction; eventId: string; json: boolean }
+  /** admin create: the first admin's email; its password is read from stdin with passwordStdin. */
+  admin?: { action: AdminAction; email: string; passwordStdin: boolean }
 }
 
 export const HELP = `skinstack — self-hosted affiliate tracking engine
@@ -75,6 +81,11 @@ Commands:
                one whose processing failed: stores its conversions and settles them exactly once. An
                event already processed is left as it is (and says so); one stored with an invalid
                signature is refused. The signature is not checked again.
+  admin create --email <email> [--password-stdin]
+               Create an admin user (and the organisation, on a fresh database); prints its id. The
+               password is read from standard input (one line), never from the command line; without
+               --password-stdin the admin has no password until one is set through the API.
+               Exits 1 if the email is taken.
   healthcheck  Exit 0 if the server on --port answers /healthz (for container HEALTHCHECK)
   version      Print the version
   help         Show this help
@@ -111,7 +122,7 @@ export function parseCli(argv: readonly string[]): Cli {
   if (!(COMMANDS as readonly string[]).includes(name)) throw new UsageError(`unknown command '${name}'`)
   const command = name as Command
   const arity =
-    command === 'ledger' || command === 'attribution' || command === 'payouts'
+    command === 'ledger' || command === 'attribution' || command === 'payouts' || command === 'admin'
       ? 2
       : command === 'webhooks'
         ? 3
@@ -128,6 +139,9 @@ export function parseCli(argv: readonly string[]): Cli {
   for (const f of ['period', 'currency'] as const)
     if (values[f] !== undefined && command !== 'payouts')
       throw new UsageError(`--${f} applies only to payouts run`)
+  for (const f of ['email', 'password-stdin'] as const)
+    if (values[f] !== undefined && command !== 'admin')
+      throw new UsageError(`--${f} applies only to admin create`)
   const flags: ConfigFlags = {}
   if (values.port !== undefined) flags.port = values.port
   if (values.host !== undefined) flags.host = values.host
@@ -152,6 +166,14 @@ export function parseCli(argv: readonly string[]): Cli {
     const to = dateFlag('--to', values.to)
     if (!(from < to)) throw new UsageError('--from must be before --to')
     cli.attribution = { action, from, to, keepSchema: !!values['keep-schema'], json: !!values.json }
+  }
+  if (command === 'admin') {
+    const action = actionOf('admin', ADMIN_ACTIONS, positionals[1])
+    const email = values.email?.trim()
+    if (!email) throw new UsageError('admin create needs --email')
+    if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+      throw new UsageError(`--email '${email}' is not an email address`)
+    cli.admin = { action, email, passwordStdin: !!values['password-stdin'] }
   }
   if (command === 'webhooks')
     cli.webhooks = {
@@ -201,6 +223,8 @@ function parse(argv: readonly string[]) {
       'keep-schema': { type: 'boolean' },
       period: { type: 'string' },
       currency: { type: 'string' },
+      email: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },

@@ -4,8 +4,9 @@ import type { Logger } from '../shared/logger.ts'
 import { approveDue } from './service.ts'
 
 /**
- * Approves pending commissions whose hold has passed. Every host may run it: the UPDATE only moves rows still
- * pending, so two hosts approving at once change each row once.
+ * Approves pending commissions whose hold has passed, except those held for fraud review (held_at), which wait
+ * for a reviewer. Every host may run it: the UPDATE only moves rows still pending, so two hosts approving at
+ * once change each row once.
  */
 export function commissionApprover(opts: { db: Db; log: Logger; intervalMs: number }): Worker {
   return intervalWorker({

@@ -56,7 +56,11 @@ export const ReverseInput = t.Object({
   }),
 })
 
-export const BalancesQuery = t.Object({ influencerId: t.String() })
+export const BalancesQuery = t.Object({
+  influencerId: t.Optional(
+    t.String({ description: 'Required for admin keys; an influencer key reads its own (the default)' }),
+  ),
+})
 
 export const Balances = t.Object({
   data: t.Array(

@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia'
-import { adminAuth, adminDetail, adminErrors } from '../auth/plugin.ts'
-import type { Config } from '../config.ts'
+import { needs, requireKind } from '../auth/ownership.ts'
+import { adminErrors, ApiError, principalAuth, scopedDetail } from '../auth/plugin.ts'
+import type { Authenticator, Principal } from '../auth/principal.ts'
 import type { Store } from '../db/store.ts'
 import {
   Balances,
@@ -11,69 +12,113 @@ import {
   IdParams,
   ReverseInput,
 } from './model.ts'
+import { balancesFor, ownedCommissions } from './queries.ts'
 import {
   approveCommission,
-  balancesOf,
+  commissionView,
   explainCommission,
   getCommission,
   listCommissions,
   reverseCommission,
-} from './service.ts'
-import { commissionView } from './review.ts'
+} from './review.ts'
 
-const errors = adminErrors
-const detail = adminDetail('commissions')
+const errors = { ...adminErrors, 403: ApiError }
+const detail = scopedDetail('commissions')
+const MERCHANT_ONLY =
+  "An admin or merchant key (the merchant's own programs); an influencer key gets 403 forbidden for its own " +
+  'commissions and 404 for anyone else’s.'
 
-export const commissionsPlugin = ({ store, config }: { store: Store; config: Config }) =>
-  new Elysia({ name: 'commissions', prefix: '/api/v1' })
-    .use(adminAuth({ adminApiKey: config.secrets.adminApiKey }))
-    .get('/commissions', ({ query }) => listCommissions(store.db, query), {
+export const commissionsPlugin = ({ store, authenticate }: { store: Store; authenticate: Authenticator }) => {
+  const db = store.db
+  /** Finds a commission the caller may see (else the 404 of a missing one), then refuses influencers. */
+  const forReview = async (p: Principal, id: string) => {
+    const c = await getCommission(db, id, ownedCommissions(p))
+    requireKind(p, 'admin', 'merchant')
+    return c
+  }
+  return new Elysia({ name: 'commissions', prefix: '/api/v1' })
+    .use(principalAuth(authenticate))
+    .get('/commissions', ({ principal, query }) => listCommissions(db, query, ownedCommissions(principal)), {
       query: CommissionQuery,
       response: { 200: CommissionList, ...errors },
-      detail: detail('List commissions', 'Newest first; filter by influencer, program and status.'),
-    })
-    .get('/commissions/:id', async ({ params }) => commissionView(await getCommission(store.db, params.id)), {
-      params: IdParams,
-      response: { 200: CommissionBody, ...errors },
-      detail: detail('Get a commission'),
-    })
-    .get('/commissions/:id/explain', ({ params }) => explainCommission(store.db, params.id), {
-      params: IdParams,
-      response: { 200: t.Unknown(), ...errors },
-      detail: detail(
-        'Explain a commission',
-        'Every step: the conversion, the attribution (evidence, model, weight, touches), the base and excluded ' +
-          'lines, rate/tier/boost, fee and rounding, then reversals and ledger entries.',
+      ...needs(
+        'commissions:read',
+        detail('List commissions', 'Newest first; filter by influencer, program and status.'),
       ),
     })
-    .post(
-      '/commissions/:id/approve',
-      async ({ params }) => commissionView(await approveCommission(store.db, params.id)),
+    .get(
+      '/commissions/:id',
+      async ({ principal, params }) =>
+        commissionView(await getCommission(db, params.id, ownedCommissions(principal))),
       {
         params: IdParams,
         response: { 200: CommissionBody, ...errors },
-        detail: detail(
-          'Approve before the hold ends',
-          'Only a pending commission; otherwise 409 not_pending.',
+        ...needs('commissions:read', detail('Get a commission')),
+      },
+    )
+    .get(
+      '/commissions/:id/explain',
+      ({ principal, params }) => explainCommission(db, params.id, ownedCommissions(principal)),
+      {
+        params: IdParams,
+        response: { 200: t.Unknown(), ...errors },
+        ...needs(
+          'commissions:read',
+          detail(
+            'Explain a commission',
+            'Every step: the conversion, the attribution (evidence, model, weight, touches), the base and excluded ' +
+              'lines, rate/tier/boost, fee and rounding, then reversals and ledger entries.',
+          ),
+        ),
+      },
+    )
+    .post(
+      '/commissions/:id/approve',
+      async ({ principal, params }) =>
+        commissionView(await approveCommission(db, (await forReview(principal, params.id)).id)),
+      {
+        params: IdParams,
+        response: { 200: CommissionBody, ...errors },
+        ...needs(
+          'commissions:write',
+          detail(
+            'Approve before the hold ends',
+            `Only a pending commission; otherwise 409 not_pending. ${MERCHANT_ONLY}`,
+          ),
         ),
       },
     )
     .post(
       '/commissions/:id/reverse',
-      async ({ params, body }) => commissionView(await reverseCommission(store.db, params.id, body.reason)),
+      async ({ principal, params, body }) =>
+        commissionView(await reverseCommission(db, (await forReview(principal, params.id)).id, body.reason)),
       {
         params: IdParams,
         body: ReverseInput,
         response: { 200: CommissionBody, ...errors },
-        detail: detail(
-          'Reverse what is left of a commission',
-          'Before payout it ends reversed; after payout the influencer gets a clawback carried into the next ' +
-            'payout. 409 nothing_to_reverse once fully reversed.',
+        ...needs(
+          'commissions:write',
+          detail(
+            'Reverse what is left of a commission',
+            'Before payout it ends reversed; after payout the influencer gets a clawback carried into the next ' +
+              `payout. 409 nothing_to_reverse once fully reversed. ${MERCHANT_ONLY}`,
+          ),
         ),
       },
     )
-    .get('/balances', async ({ query }) => ({ data: await balancesOf(store.db, query.influencerId) }), {
-      query: BalancesQuery,
-      response: { 200: Balances, ...errors },
-      detail: detail('An influencer’s balances per currency, derived from the ledger'),
-    })
+    .get(
+      '/balances',
+      async ({ principal, query }) => ({ data: await balancesFor(db, principal, query.influencerId) }),
+      {
+        query: BalancesQuery,
+        response: { 200: Balances, ...errors },
+        ...needs(
+          'commissions:read',
+          detail(
+            'An influencer’s balances per currency, derived from the ledger',
+            'An influencer key reads its own; a balance spans merchants, so merchant keys get 404.',
+          ),
+        ),
+      },
+    )
+}

@@ -1,7 +1,24 @@
-import { and, asc, eq, notInArray, sql } from 'drizzle-orm'
-import { campaigns, commissions, conversions, reversals, trackingLinks } from '../db/schema/index.ts'
+import { and, asc, eq, notInArray, sql, type SQL } from 'drizzle-orm'
+import { ownedRows, seesInfluencer } from '../auth/ownership.ts'
+import type { Principal } from '../auth/principal.ts'
+import {
+  campaigns,
+  commissions,
+  conversions,
+  influencers,
+  reversals,
+  trackingLinks,
+} from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
 import { rawRows } from '../db/rows.ts'
+import { HttpError } from '../shared/errors.ts'
+import { minorToDecimal } from '../shared/money.ts'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** The commissions the caller may see, as a WHERE part: a merchant's programs', an influencer's own, or all. */
+export const ownedCommissions = (p: Principal): SQL | undefined =>
+  ownedRows(p, { programId: commissions.programId, influencerId: commissions.influencerId })
 
 /**
  * The influencer's volume in the program earlier in the same UTC month: sales (not reversed) and their
@@ -90,4 +107,45 @@ export async function reversedByRefunds(tx: Db, commissionId: string, refundIds:
            )})`,
   )
   return { gross: BigInt(row?.gross ?? '0'), fee: BigInt(row?.fee ?? '0') }
+}
+
+export async function balancesOf(db: Db, influencerId: string) {
+  if (!UUID.test(influencerId)) throw new HttpError(400, 'invalid_query', 'influencerId must be a UUID')
+  const rows = await rawRows<Record<string, string>>(
+    db,
+    sql`select currency, pending_minor::text as pending, approved_minor::text as approved, paid_minor::text as paid,
+          payouts_minor::text as payouts, carried_minor::text as carried, balance_minor::text as balance
+        from influencer_balances where influencer_id = ${influencerId} order by currency`,
+  )
+  return rows.map((r) => {
+    const cur = r.currency ?? 'USD'
+    const m = (k: string) => minorToDecimal(BigInt(r[k] ?? '0'), cur)
+    return {
+      currency: cur,
+      pending: m('pending'),
+      approved: m('approved'),
+      paid: m('paid'),
+      payouts: m('payouts'),
+      carried: m('carried'),
+      balance: m('balance'),
+    }
+  })
+}
+
+/**
+ * Balances as the caller may see them. A balance spans every merchant the influencer earns with, so only the
+ * influencer itself (by default) and the operator read it; anyone else, like an unknown id, gets a 404.
+ */
+export async function balancesFor(db: Db, p: Principal, influencerId: string | undefined) {
+  const id = influencerId ?? (p.kind === 'influencer' ? p.influencerId : undefined)
+  if (id === undefined) throw new HttpError(400, 'invalid_query', 'influencerId is required')
+  if (!UUID.test(id)) throw new HttpError(400, 'invalid_query', 'influencerId must be a UUID')
+  const missing = new HttpError(404, 'influencer_not_found', `no influencer ${id}`)
+  if (!seesInfluencer(p, id)) throw missing
+  const [known] = await db
+    .select({ id: influencers.id })
+    .from(influencers)
+    .where(eq(influencers.id, id.toLowerCase()))
+  if (!known) throw missing
+  return balancesOf(db, known.id)
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lt, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, isNull, lt, type SQL } from 'drizzle-orm'
 import {
   attributions,
   type Commission,
@@ -8,12 +8,14 @@ import {
   programs,
   reversals,
 } from '../db/schema/index.ts'
-import { rawRows } from '../db/rows.ts'
 import type { Db } from '../db/store.ts'
 import { commissionApproved, emitEvent, merchantsOf } from '../events/emit.ts'
 import { HttpError } from '../shared/errors.ts'
 import { minorToDecimal } from '../shared/money.ts'
 import { leftOf, recordReversal } from './reversal.ts'
+
+// Balances moved to queries.ts (ledger reads); re-exported so callers of this module keep working.
+export { balancesOf } from './queries.ts'
 
 // What merchants and admins do with commissions: look, explain, approve early, reverse by hand; and the
 // balances derived from the ledger.
@@ -48,9 +50,13 @@ export function commissionView(c: Commission) {
 }
 export type CommissionView = ReturnType<typeof commissionView>
 
-export async function getCommission(db: Db, id: string): Promise<Commission> {
+/** `owner` (auth/ownership.ts) limits it to what the caller may see: anyone else's commission is a plain 404. */
+export async function getCommission(db: Db, id: string, owner?: SQL): Promise<Commission> {
   if (!UUID.test(id)) throw notFound(id)
-  const [row] = await db.select().from(commissions).where(eq(commissions.id, id.toLowerCase()))
+  const [row] = await db
+    .select()
+    .from(commissions)
+    .where(and(eq(commissions.id, id.toLowerCase()), owner))
   if (!row) throw notFound(id)
   return row
 }
@@ -64,6 +70,7 @@ export async function listCommissions(
     cursor?: string
     limit?: number
   },
+  owner?: SQL,
 ) {
   for (const [name, v] of [
     ['influencerId', q.influencerId],
@@ -78,6 +85,8 @@ export async function listCommissions(
     q.status ? eq(commissions.status, q.status) : undefined,
     // v7 ids sort by creation: the cursor is the last id of the previous page.
     q.cursor ? lt(commissions.id, q.cursor) : undefined,
+    // Filters naming someone else's ids find nothing, exactly like ids that do not exist.
+    owner,
   ]
   const rows = await db
     .select()
@@ -93,8 +102,8 @@ export async function listCommissions(
 }
 
 /** Every step from the conversion to the figures, plus what happened since (reversals, ledger entries). */
-export async function explainCommission(db: Db, id: string) {
-  const c = await getCommission(db, id)
+export async function explainCommission(db: Db, id: string, owner?: SQL) {
+  const c = await getCommission(db, id, owner)
   const [a] = await db.select().from(attributions).where(eq(attributions.id, c.attributionId))
   const [conv] = await db.select().from(conversions).where(eq(conversions.id, c.conversionId))
   const revs = await db
@@ -163,8 +172,15 @@ export async function approveCommission(db: Db, id: string, now = new Date()): P
     const [row] = await tx
       .update(commissions)
       .set({ status: 'approved', approvedAt: now })
-      .where(and(eq(commissions.id, c.id), eq(commissions.status, 'pending')))
+      .where(and(eq(commissions.id, c.id), eq(commissions.status, 'pending'), isNull(commissions.heldAt)))
       .returning()
+    // A fraud hold is lifted only by resolving its flags (/api/v1/fraud), never by approving past it.
+    if (!row && c.status === 'pending' && c.heldAt)
+      throw new HttpError(
+        409,
+        'on_hold',
+        `commission is held for review (${c.holdReason}); resolve its fraud flags first`,
+      )
     if (!row)
       throw new HttpError(409, 'not_pending', `commission is ${c.status}; only pending ones can be approved`)
     const merchantId = (await merchantsOf(tx, [row.programId]))(row.programId)
@@ -201,28 +217,5 @@ export async function reverseCommission(db: Db, id: string, reason: string, now 
       at: now,
     })
     return row ?? c
-  })
-}
-
-export async function balancesOf(db: Db, influencerId: string) {
-  if (!UUID.test(influencerId)) throw new HttpError(400, 'invalid_query', 'influencerId must be a UUID')
-  const rows = await rawRows<Record<string, string>>(
-    db,
-    sql`select currency, pending_minor::text as pending, approved_minor::text as approved, paid_minor::text as paid,
-          payouts_minor::text as payouts, carried_minor::text as carried, balance_minor::text as balance
-        from influencer_balances where influencer_id = ${influencerId} order by currency`,
-  )
-  return rows.map((r) => {
-    const cur = r.currency ?? 'USD'
-    const m = (k: string) => minorToDecimal(BigInt(r[k] ?? '0'), cur)
-    return {
-      currency: cur,
-      pending: m('pending'),
-      approved: m('approved'),
-      paid: m('paid'),
-      payouts: m('payouts'),
-      carried: m('carried'),
-      balance: m('balance'),
-    }
   })
 }

@@ -18,6 +18,9 @@ import m0014 from '../../drizzle/0014_stats_rollups.sql' with { type: 'text' }
 import m0015 from '../../drizzle/0015_stats_rollup_triggers.sql' with { type: 'text' }
 import m0016 from '../../drizzle/0016_identity_fraud.sql' with { type: 'text' }
 import m0017 from '../../drizzle/0017_identity_triggers.sql' with { type: 'text' }
+import m0018 from '../../drizzle/0018_stats_rollups_reshape_prep.sql' with { type: 'text' }
+import m0019 from '../../drizzle/0019_stats_rollups_reshape.sql' with { type: 'text' }
+import m0020 from '../../drizzle/0020_stats_rollups_reshape_triggers.sql' with { type: 'text' }
 import journal from '../../drizzle/meta/_journal.json' with { type: 'json' }
 
 const sqlByTag: Record<string, string> = {
@@ -39,6 +42,9 @@ const sqlByTag: Record<string, string> = {
   '0015_stats_rollup_triggers': m0015,
   '0016_identity_fraud': m0016,
   '0017_identity_triggers': m0017,
+  '0018_stats_rollups_reshape_prep': m0018,
+  '0019_stats_rollups_reshape': m0019,
+  '0020_stats_rollups_reshape_triggers': m0020,
 }
 
 /** Every migration in journal order, shaped for db/migrate.ts. */

@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/principal.ts'
 import type { NewTrackingLink } from '../db/schema/index.ts'
 import { type CreateContext, type Route, routeKey } from './create-queries.ts'
 import { type ItemProblem, type Problem, problem } from './problems.ts'
@@ -14,12 +15,42 @@ export interface Prepared {
   readonly customSlug: string | undefined
 }
 
-export function checkReferences(row: Row, ctx: CreateContext, config: LinksConfig): Problem | undefined {
+/**
+ * What the caller may reference, decided before anything else about a row, so a program or influencer it cannot
+ * see gets the answer a missing id gets: a merchant creates links in its own programs for influencers who are (or
+ * were) members of one of them; an influencer only for itself, in programs it has a membership of (the approval
+ * check below then applies as for anyone).
+ */
+function visible(p: Principal, ctx: CreateContext) {
+  return {
+    program: (id: string, merchantId: string) =>
+      p.kind === 'merchant'
+        ? merchantId === p.merchantId
+        : p.kind === 'influencer'
+          ? ctx.memberships.has(`${id}|${p.influencerId}`)
+          : true,
+    influencer: (id: string) =>
+      p.kind === 'merchant'
+        ? ctx.merchantInfluencers.has(id)
+        : p.kind === 'influencer'
+          ? id === p.influencerId
+          : true,
+  }
+}
+
+export function checkReferences(
+  row: Row,
+  ctx: CreateContext,
+  config: LinksConfig,
+  principal: Principal,
+): Problem | undefined {
+  const sees = visible(principal, ctx)
   const program = ctx.programs.get(row.programId)
-  if (!program) return problem(422, 'unknown_program', 'programId', `no program with id ${row.programId}`)
+  if (!program || !sees.program(program.id, program.merchantId))
+    return problem(422, 'unknown_program', 'programId', `no program with id ${row.programId}`)
   if (!program.active) return problem(422, 'program_inactive', 'programId', 'the program is not active')
   const influencer = ctx.influencers.get(row.influencerId)
-  if (!influencer)
+  if (!influencer || !sees.influencer(influencer.id))
     return problem(422, 'unknown_influencer', 'influencerId', `no influencer with id ${row.influencerId}`)
   if (influencer.disabledAt)
     return problem(422, 'influencer_disabled', 'influencerId', 'the influencer is disabled')
@@ -42,7 +73,9 @@ export function checkReferences(row: Row, ctx: CreateContext, config: LinksConfi
     )
   if (row.productId) {
     const product = ctx.products.get(row.productId)
-    if (!product) return problem(422, 'unknown_product', 'productId', `no product with id ${row.productId}`)
+    // Only the operator is told a product exists at another merchant; anyone else sees it as unknown.
+    if (!product || (principal.kind !== 'admin' && product.merchantId !== program.merchantId))
+      return problem(422, 'unknown_product', 'productId', `no product with id ${row.productId}`)
     if (product.merchantId !== program.merchantId)
       return problem(422, 'product_not_in_program', 'productId', 'the product belongs to another merchant')
   }

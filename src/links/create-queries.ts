@@ -12,13 +12,23 @@ import type { Db } from '../db/store.ts'
 
 // Reads behind the create checks: batched per table, so 1,000 items cost a handful of queries.
 
-/** Everything the create checks need, in one query per table whatever the batch size. */
+/**
+ * Everything the create checks need, in one query per table whatever the batch size. With `merchantId` (a merchant
+ * calling), also which of the influencers are (or were) members of any of that merchant's programs: the only
+ * influencers a merchant can see.
+ */
 export async function loadCreateContext(
   db: Db,
-  ids: { programs: string[]; influencers: string[]; campaigns: string[]; products: string[] },
+  ids: {
+    programs: string[]
+    influencers: string[]
+    campaigns: string[]
+    products: string[]
+    merchantId?: string | undefined
+  },
 ) {
   const none = Promise.resolve([])
-  const [progs, infs, members, camps, prods] = await Promise.all([
+  const [progs, infs, members, camps, prods, seen] = await Promise.all([
     db
       .select({
         id: programs.id,
@@ -60,6 +70,18 @@ export async function loadCreateContext(
           .from(products)
           .where(inArray(products.id, ids.products))
       : none,
+    ids.merchantId
+      ? db
+          .selectDistinct({ id: programMemberships.influencerId })
+          .from(programMemberships)
+          .innerJoin(programs, eq(programs.id, programMemberships.programId))
+          .where(
+            and(
+              eq(programs.merchantId, ids.merchantId),
+              inArray(programMemberships.influencerId, ids.influencers),
+            ),
+          )
+      : none,
   ])
   return {
     programs: new Map(progs.map((p) => [p.id, p])),
@@ -67,6 +89,7 @@ export async function loadCreateContext(
     memberships: new Map(members.map((m) => [`${m.programId}|${m.influencerId}`, m.status])),
     campaigns: new Map(camps.map((c) => [c.id, c])),
     products: new Map(prods.map((p) => [p.id, p])),
+    merchantInfluencers: new Set(seen.map((r) => r.id)),
   }
 }
 

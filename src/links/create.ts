@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/principal.ts'
 import type { TrackingLink } from '../db/schema/index.ts'
 import type { Db, Store } from '../db/store.ts'
 import { HttpError } from '../shared/errors.ts'
@@ -29,8 +30,10 @@ export async function createLinks(deps: {
   config: LinksConfig
   items: readonly Input[]
   bulk: boolean
+  /** Programs and influencers the caller cannot see read as unknown ones (see create-checks.ts). */
+  principal: Principal
 }): Promise<LinkView[]> {
-  const { store, config, items, bulk } = deps
+  const { store, config, items, bulk, principal } = deps
   const now = new Date()
   const prepared = items.map((input, index) => prepare(input, index, now))
   throwProblems(
@@ -41,14 +44,17 @@ export async function createLinks(deps: {
 
   return withDbErrors(() =>
     store.db.transaction(async (tx) => {
+      // An influencer's own memberships are loaded too: they decide which programs it can see.
+      const self = principal.kind === 'influencer' ? [principal.influencerId] : []
       const ctx = await loadCreateContext(tx, {
         programs: unique(ok.map((p) => p.row.programId)),
-        influencers: unique(ok.map((p) => p.row.influencerId)),
+        influencers: unique([...ok.map((p) => p.row.influencerId), ...self]),
         campaigns: unique(ok.flatMap((p) => (p.row.campaignId ? [p.row.campaignId] : []))),
         products: unique(ok.flatMap((p) => (p.row.productId ? [p.row.productId] : []))),
+        merchantId: principal.kind === 'merchant' ? principal.merchantId : undefined,
       })
       throwProblems(
-        ok.flatMap((p) => at(p.index, checkReferences(p.row, ctx, config))),
+        ok.flatMap((p) => at(p.index, checkReferences(p.row, ctx, config, principal))),
         bulk,
       )
       throwProblems(clashesWithinBatch(ok), bulk)

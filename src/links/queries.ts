@@ -59,9 +59,9 @@ function selectLinks(db: Db) {
 export async function findLink(
   db: Db,
   id: string,
-  opts: { lock?: boolean } = {},
+  opts: { lock?: boolean; owner?: SQL | undefined } = {},
 ): Promise<LinkRow | undefined> {
-  const q = selectLinks(db).where(eq(trackingLinks.id, id))
+  const q = selectLinks(db).where(and(eq(trackingLinks.id, id), opts.owner))
   const rows = opts.lock ? await q.for('update', { of: trackingLinks }) : await q
   return rows[0] && toRow(rows[0])
 }
@@ -71,6 +71,8 @@ export interface ListFilter {
   readonly programId?: string | undefined
   readonly campaignId?: string | undefined
   readonly active?: boolean | undefined
+  /** What the caller may see (see auth/ownership.ts); undefined: every link. */
+  readonly owner?: SQL | undefined
   readonly after?: { ts: string; id: string } | undefined
   readonly limit: number
 }
@@ -82,6 +84,7 @@ export async function listLinks(db: Db, f: ListFilter): Promise<LinkRow[]> {
     f.programId ? eq(trackingLinks.programId, f.programId) : undefined,
     f.campaignId ? eq(trackingLinks.campaignId, f.campaignId) : undefined,
     f.active === undefined ? undefined : eq(trackingLinks.active, f.active),
+    f.owner,
     f.after
       ? sql`(${trackingLinks.createdAt}, ${trackingLinks.id}) < (${f.after.ts}::timestamptz, ${f.after.id}::uuid)`
       : undefined,
@@ -116,11 +119,11 @@ export async function updateLink(db: Db, id: string, set: Partial<NewTrackingLin
 }
 
 /** Only a real change writes (and bumps updated_at), so repeating a deactivate is a no-op. */
-export async function setActive(db: Db, id: string, active: boolean): Promise<boolean> {
+export async function setActive(db: Db, id: string, active: boolean, owner?: SQL): Promise<boolean> {
   const rows = await db
     .update(trackingLinks)
     .set({ active, deactivatedAt: active ? null : sql`now()`, updatedAt: sql`now()` })
-    .where(and(eq(trackingLinks.id, id), eq(trackingLinks.active, !active)))
+    .where(and(eq(trackingLinks.id, id), eq(trackingLinks.active, !active), owner))
     .returning({ id: trackingLinks.id })
   return rows.length > 0
 }

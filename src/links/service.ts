@@ -1,4 +1,6 @@
-import type { NewTrackingLink } from '../db/schema/index.ts'
+import type { Principal } from '../auth/principal.ts'
+import { ownedRows } from '../auth/ownership.ts'
+import { type NewTrackingLink, trackingLinks } from '../db/schema/index.ts'
 import type { Store } from '../db/store.ts'
 import { HttpError } from '../shared/errors.ts'
 import type { LinkPatch, ListQuery } from './model.ts'
@@ -25,12 +27,17 @@ export type { LinkView } from './view.ts'
 interface Deps {
   readonly store: Store
   readonly config: LinksConfig
+  /** The caller: a merchant reaches its programs' links, an influencer its own; any other id is a 404. */
+  readonly principal: Principal
 }
 
-export async function getLink({ store, config, id }: Deps & { id: string }): Promise<LinkView> {
+const owned = (p: Principal) =>
+  ownedRows(p, { programId: trackingLinks.programId, influencerId: trackingLinks.influencerId })
+
+export async function getLink({ store, config, principal, id }: Deps & { id: string }): Promise<LinkView> {
   // A malformed id cannot name a link: 404 without asking Postgres (which would raise 22P02).
   if (!UUID.test(id)) throw linkNotFound(id)
-  const row = await q.findLink(store.db, id.toLowerCase())
+  const row = await q.findLink(store.db, id.toLowerCase(), { owner: owned(principal) })
   if (!row) throw linkNotFound(id)
   return toView(row, config)
 }
@@ -38,6 +45,7 @@ export async function getLink({ store, config, id }: Deps & { id: string }): Pro
 export async function listLinks({
   store,
   config,
+  principal,
   query,
 }: Deps & { query: typeof ListQuery.static }): Promise<{ data: LinkView[]; nextCursor: string | null }> {
   const limit = query.limit ?? 50
@@ -48,6 +56,8 @@ export async function listLinks({
       programId: query.programId?.toLowerCase(),
       campaignId: query.campaignId?.toLowerCase(),
       active: query.active,
+      // Filters naming someone else's ids find nothing, exactly like ids that do not exist.
+      owner: owned(principal),
       after,
       // One extra row tells whether another page exists without a count query.
       limit: limit + 1,
@@ -64,6 +74,7 @@ export async function listLinks({
 export async function updateLink({
   store,
   config,
+  principal,
   id,
   patch,
 }: Deps & { id: string; patch: typeof LinkPatch.static }): Promise<LinkView> {
@@ -102,7 +113,7 @@ export async function updateLink({
 
   return withDbErrors(() =>
     store.db.transaction(async (tx) => {
-      const current = await q.findLink(tx, id.toLowerCase(), { lock: true })
+      const current = await q.findLink(tx, id.toLowerCase(), { lock: true, owner: owned(principal) })
       if (!current) throw linkNotFound(id)
       // Only a new networkParams is re-checked against the network: an expiry change must not fail
       // because of a rule added after the link was made.
@@ -118,12 +129,14 @@ export async function updateLink({
 export async function setLinkActive({
   store,
   config,
+  principal,
   id,
   active,
 }: Deps & { id: string; active: boolean }): Promise<LinkView> {
   if (!UUID.test(id)) throw linkNotFound(id)
-  await q.setActive(store.db, id.toLowerCase(), active)
-  return getLink({ store, config, id })
+  // The owner filter is part of the UPDATE: someone else's link is not touched, then answers 404 below.
+  await q.setActive(store.db, id.toLowerCase(), active, owned(principal))
+  return getLink({ store, config, principal, id })
 }
 
 const emptyToNull = (o: unknown) => (v.isParams(o) && Object.keys(o).length ? o : null)

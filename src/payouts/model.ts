@@ -9,7 +9,12 @@ const CURRENCY = t.String({ pattern: '^[A-Za-z]{3}$', description: 'ISO 4217' })
 
 export const RunInput = t.Object({ period: PERIOD, currency: CURRENCY })
 export const RequestInput = t.Object({
-  influencerId: t.String({ description: 'The influencer asking to be paid their available balance' }),
+  influencerId: t.Optional(
+    t.String({
+      description:
+        'The influencer to pay their available balance: required for admin keys; an influencer key asks for itself',
+    }),
+  ),
   currency: CURRENCY,
 })
 export const MarkPaidInput = t.Object({

@@ -1,5 +1,7 @@
-import { eq } from 'drizzle-orm'
-import { type Payout, payouts } from '../db/schema/index.ts'
+import { and, eq, type SQL } from 'drizzle-orm'
+import { influencerRows, seesInfluencer } from '../auth/ownership.ts'
+import type { Principal } from '../auth/principal.ts'
+import { influencers, type Payout, payouts } from '../db/schema/index.ts'
 import type { Db } from '../db/store.ts'
 import { HttpError } from '../shared/errors.ts'
 import { minorToDecimal } from '../shared/money.ts'
@@ -11,9 +13,16 @@ export { drive, type PayoutDeps, type PayoutMethod, type RunReport, runPayouts }
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const notFound = (id: string) => new HttpError(404, 'payout_not_found', `no payout ${id}`)
 
-export async function getPayout(db: Db, id: string): Promise<Payout> {
+/** The payouts the caller may see: an influencer its own, the operator all, a merchant none (see ownership.ts). */
+export const ownedPayouts = (p: Principal): SQL | undefined => influencerRows(p, payouts.influencerId)
+
+/** `owner` limits it to what the caller may see: anyone else's payout is a plain 404. */
+export async function getPayout(db: Db, id: string, owner?: SQL): Promise<Payout> {
   if (!UUID.test(id)) throw notFound(id)
-  const [p] = await db.select().from(payouts).where(eq(payouts.id, id.toLowerCase()))
+  const [p] = await db
+    .select()
+    .from(payouts)
+    .where(and(eq(payouts.id, id.toLowerCase()), owner))
   if (!p) throw notFound(id)
   return p
 }
@@ -68,6 +77,23 @@ export async function requestPayout(
     'nothing_to_pay',
     'no available balance to pay in this currency (or a payout is already in flight)',
   )
+}
+
+/**
+ * Whom a payout request is for: the influencer calling (by default), or the one an admin names. Anyone else, like
+ * an influencer that does not exist, is a 404 (a merchant sees no one's payouts).
+ */
+export async function requestedInfluencer(db: Db, p: Principal, named: string | undefined): Promise<string> {
+  const id = named ?? (p.kind === 'influencer' ? p.influencerId : undefined)
+  if (id === undefined) throw new HttpError(400, 'invalid_request', 'influencerId is required')
+  const missing = new HttpError(404, 'influencer_not_found', `no influencer ${id}`)
+  if (!UUID.test(id) || !seesInfluencer(p, id)) throw missing
+  const [row] = await db
+    .select({ id: influencers.id })
+    .from(influencers)
+    .where(eq(influencers.id, id.toLowerCase()))
+  if (!row) throw missing
+  return row.id
 }
 
 /** Manual and ACH payouts are paid outside SkinStack; an admin records the transfer's reference. */

@@ -1,7 +1,21 @@
+import { createHash } from 'node:crypto'
+
 // The shopper-facing answers besides the 302. Nothing from the request is echoed back.
 
+const STYLE =
+  'body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:15vh auto;padding:0 1rem;color:#333}'
+
 const PAGE = (title: string, text: string) =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${title}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:15vh auto;padding:0 1rem;color:#333}</style></head><body><h1>${title}</h1><p>${text}</p></body></html>`
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${title}</title><style>${STYLE}</style></head><body><h1>${title}</h1><p>${text}</p></body></html>`
+
+// The pages load nothing and run nothing: only their own inline style (by hash) may apply, nobody may frame them,
+// and the shopper's next page does not learn the tracking link from the Referer.
+const HTML_HEADERS: Record<string, string> = {
+  'content-security-policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+}
 
 const NOT_FOUND_HTML = PAGE('Link not found', 'This link does not exist or is no longer active.')
 const GONE_HTML = PAGE('Link expired', 'This link has expired.')
@@ -24,7 +38,7 @@ function answer(
   headers.set('cache-control', 'no-store')
   if (wantsHtml(req)) {
     headers.set('content-type', 'text/html; charset=utf-8')
-    headers.set('x-content-type-options', 'nosniff')
+    for (const [k, v] of Object.entries(HTML_HEADERS)) headers.set(k, v)
     return new Response(req.method === 'HEAD' ? null : html, { status, headers })
   }
   headers.set('content-type', 'application/json')

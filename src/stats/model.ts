@@ -7,7 +7,7 @@ const common = {
   from: t.Optional(
     t.String({
       description:
-        'Start: RFC 3339 with an offset, or a date (midnight in `tz`). Default: 30 days before `to`. Resolved down to the UTC hour.',
+        'Start: RFC 3339 with an offset, or a date (midnight in `tz`). Default: midnight in `tz` 29 days before the day of `to` (30 days). Resolved to the UTC hour.',
     }),
   ),
   to: t.Optional(

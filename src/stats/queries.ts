@@ -1,10 +1,27 @@
 import type { Store } from '../db/store.ts'
 import { type Range, splitRange } from './range.ts'
 import type { Scope } from './scope.ts'
-import { COUNTS, inHours, linkLevel, Params, salesSums, scoped, uuids } from './sql-parts.ts'
+import {
+  COUNTS,
+  inHours,
+  linkLevel,
+  Params,
+  salesSums,
+  scoped,
+  type Tier,
+  tierOf,
+  uuids,
+} from './sql-parts.ts'
 
-// Scopes naming a link or an influencer read the link-level rollups; wider ones the program rollups, whole UTC days
-// from the daily table and the partial days at the edges from the hourly one.
+// Totals read whole UTC days from the daily rollups of the scope's tier (sql-parts.ts tierOf) and the partial days
+// at the edges from the hourly ones; series read the hourly ones.
+
+const DAILY: Record<Tier, string> = {
+  program: 'click_rollups_program_daily',
+  influencer: 'click_rollups_influencer_daily',
+  campaign: 'click_rollups_campaign_daily',
+  link: 'click_rollups_link_daily',
+}
 
 export interface ClickRow {
   key?: string
@@ -25,22 +42,23 @@ export async function clickTotals(
   limit?: number,
 ): Promise<ClickRow[]> {
   const q = new Params()
-  const d = q.p(dim)
-  let source: string
-  if (linkLevel(s)) {
-    source = `select value, clicks, human_clicks, unique_clicks from click_rollups_hourly
-      where dim = ${d} and ${inHours('hour', q, [[r.from, r.to]])}${scoped(s, q)}`
-  } else {
-    const split = splitRange(r)
-    const parts: string[] = []
-    if (split.hours.length)
-      parts.push(`select value, clicks, human_clicks, unique_clicks from click_rollups_program_hourly
-        where dim = ${d} and ${inHours('hour', q, split.hours)}${scoped(s, q, { programOnly: true })}`)
-    if (split.days)
-      parts.push(`select value, clicks, human_clicks, unique_clicks from click_rollups_program_daily
-        where dim = ${d} and day >= ${q.p(split.days[0], '::date')} and day < ${q.p(split.days[1], '::date')}${scoped(s, q, { programOnly: true })}`)
-    source = parts.join(' union all ')
-  }
+  const tier = tierOf(s)
+  const program = tier === 'program'
+  const daily = DAILY[tier]
+  // A link's daily rollup has dim 'all' only: its breakdowns read the hourly rows of the whole range.
+  const split =
+    tier === 'link' && dim !== 'all' ? { hours: [[r.from, r.to]] as const, days: null } : splitRange(r)
+  const parts: string[] = []
+  if (split.hours.length)
+    parts.push(`select value, clicks, human_clicks, unique_clicks
+        from ${program ? 'click_rollups_program_hourly' : 'click_rollups_hourly'}
+       where dim = ${q.p(dim)} and ${inHours('hour', q, split.hours)}${scoped(s, q, { programOnly: program })}`)
+  if (split.days)
+    parts.push(`select ${tier === 'link' ? "''" : 'value'} as value, clicks, human_clicks, unique_clicks
+        from ${daily}
+       where ${tier === 'link' ? '' : `dim = ${q.p(dim)} and `}day >= ${q.p(split.days[0], '::date')}
+         and day < ${q.p(split.days[1], '::date')}${scoped(s, q, { programOnly: program })}`)
+  const source = parts.join(' union all ')
   const text =
     limit === undefined
       ? `select ${COUNTS} from (${source}) x`

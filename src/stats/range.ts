@@ -122,15 +122,21 @@ const invalid = (field: string, value: string) =>
   )
 
 /**
- * [from, to) resolved to whole UTC hours, every hour overlapping it (default: the last 30 days up to now). A
+ * [from, to) resolved to whole UTC hours, every hour overlapping it (default: from the local midnight 29 days
+ * before today's, to now: 30 days, today included). A
  * date-only `to` includes that day; a date-only `from` in a zone whose midnight falls inside an hour starts
  * with the next hour, which is where that day's first bucket starts. `maxDays` bounds the span (422 beyond it).
  */
 export function resolveRange(q: { from?: string; to?: string }, tz: string, now: Date, maxDays = 400): Range {
   const to = q.to ? parseBound(q.to, 'to', tz, true) : now
-  const from = q.from ? parseBound(q.from, 'from', tz, false) : new Date(to.getTime() - DEFAULT_DAYS * DAY)
+  // By default the 30 local days up to the one `to` falls in: whole days, so most of the range reads daily rollups.
+  const firstDay = () => {
+    const last = Date.parse(`${localDate(new Date(to.getTime() - 1), tz)}T00:00:00Z`)
+    return new Date(last - (DEFAULT_DAYS - 1) * DAY).toISOString().slice(0, 10)
+  }
+  const from = q.from ? parseBound(q.from, 'from', tz, false) : zonedMidnight(firstDay(), tz)
   // A local midnight inside an hour (India, Nepal) starts its day with the next hour: see the timeseries rule.
-  const dateOnly = q.from !== undefined && DATE_ONLY.test(q.from)
+  const dateOnly = q.from === undefined || DATE_ONLY.test(q.from)
   const h0 = (dateOnly ? Math.ceil : Math.floor)(from.getTime() / HOUR) * HOUR
   const h1 = Math.ceil(to.getTime() / HOUR) * HOUR
   if (h1 <= h0) throw new HttpError(422, 'invalid_range', '`from` must be before `to`')

@@ -15,15 +15,22 @@ export class Params {
 export const uuids = (q: Params, ids: readonly string[]) => q.p(`{${ids.join(',')}}`, '::uuid[]')
 
 /**
- * Scopes naming a link or an influencer read the link-level rollups (a handful of links); wider ones (a program, a
- * campaign, a merchant, everything) the program rollups.
+ * Which rollups a scope reads. Wide scopes (a program, a merchant's programs, everything) read the program rollups;
+ * an influencer alone or a campaign its own daily rollups, with the hourly edges from the link rollups; anything
+ * narrower (a link, or combined filters) the link rollups.
  */
-export const linkLevel = (s: Scope) => s.linkId !== null || s.influencerId !== null
+export type Tier = 'program' | 'influencer' | 'campaign' | 'link'
 
-/**
- * ` and …` conditions on a rollup's scope columns (prefixed with `alias.`); `programOnly` for the program rollups,
- * which have no link or influencer.
- */
+export function tierOf(s: Scope): Tier {
+  if (!s.linkId && !s.influencerId && !s.campaignId) return 'program'
+  if (s.influencerId && !s.linkId && !s.campaignId && !s.programIds) return 'influencer'
+  if (s.campaignId && !s.linkId && !s.influencerId) return 'campaign'
+  return 'link'
+}
+
+export const linkLevel = (s: Scope) => tierOf(s) !== 'program'
+
+/** ` and …` conditions on a rollup's scope columns (prefixed with `alias.`); `programOnly` for the program rollups. */
 export function scoped(s: Scope, q: Params, opts: { alias?: string; programOnly?: boolean } = {}): string {
   const a = opts.alias ? `${opts.alias}.` : ''
   const w: string[] = []
@@ -35,7 +42,7 @@ export function scoped(s: Scope, q: Params, opts: { alias?: string; programOnly?
         ? `${a}program_id = ${q.p(s.programIds[0], '::uuid')}`
         : `${a}program_id = any(${uuids(q, s.programIds)})`,
     )
-  if (s.campaignId) w.push(`${a}campaign_id = ${q.p(s.campaignId, '::uuid')}`)
+  if (!opts.programOnly && s.campaignId) w.push(`${a}campaign_id = ${q.p(s.campaignId, '::uuid')}`)
   return w.map((c) => ` and ${c}`).join('')
 }
 

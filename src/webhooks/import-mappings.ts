@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm'
+import type { Principal } from '../auth/principal.ts'
 import { type ImportMapping, importMappings } from '../db/schema/index.ts'
 import type { Db, Store } from '../db/store.ts'
 import { HttpError } from '../shared/errors.ts'
@@ -23,12 +24,13 @@ const view = (merchant: string, r: typeof importMappings.$inferSelect): MappingV
   updatedAt: r.updatedAt.toISOString(),
 })
 
-/** Creates or replaces the mapping; 422 naming the fields it lacks (nothing is saved then). */
+/** Creates or replaces the mapping (of a merchant the viewer manages, else 404 like an unknown one); 422 naming the fields it lacks (nothing is saved then). */
 export async function putMapping(
   store: Store,
   i: { merchant: string; network: string; mapping: ImportMapping },
+  viewer: Principal,
 ): Promise<MappingView> {
-  const merchantId = await merchantIdOf(store, i.merchant)
+  const merchantId = await merchantIdOf(store, i.merchant, viewer)
   const mapping = tidy(i.mapping)
   const gaps = mappingGaps(mapping)
   if (gaps.length)
@@ -48,8 +50,9 @@ export async function putMapping(
 export async function getMapping(
   store: Store,
   i: { merchant: string; network: string },
+  viewer: Principal,
 ): Promise<MappingView> {
-  const merchantId = await merchantIdOf(store, i.merchant)
+  const merchantId = await merchantIdOf(store, i.merchant, viewer)
   const row = await mappingRow(store.db, merchantId, i.network)
   if (!row) throw new HttpError(404, 'mapping_not_found', `no mapping saved for ${i.merchant} / ${i.network}`)
   return view(i.merchant, row)

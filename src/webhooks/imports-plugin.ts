@@ -1,10 +1,13 @@
 import { Elysia } from 'elysia'
-import { adminAuth } from '../auth/plugin.ts'
+import { needs } from '../auth/ownership.ts'
+import { principalAuth } from '../auth/plugin.ts'
+import type { Authenticator } from '../auth/principal.ts'
 import type { Config } from '../config.ts'
 import type { Store } from '../db/store.ts'
 import { HttpError } from '../shared/errors.ts'
 import { getMapping, putMapping } from './import-mappings.ts'
 import { importConversions } from './imports.ts'
+import { merchantIdOf } from './secrets.ts'
 import {
   ErrorResponse,
   ImportMappingInput,
@@ -17,6 +20,7 @@ import {
 const errors = {
   400: ErrorResponse,
   401: ErrorResponse,
+  403: ErrorResponse,
   404: ErrorResponse,
   413: ErrorResponse,
   415: ErrorResponse,
@@ -27,7 +31,9 @@ const detail = (summary: string, description: string) => ({
   tags: ['imports'],
   security: [{ bearer: [] }],
   summary,
-  description: `${description} Requires \`Authorization: Bearer <ADMIN_API_KEY>\`.`,
+  description:
+    `${description} An admin key, or the merchant's own key for its own slug; any other merchant (and every ` +
+    'merchant for an influencer key) answers 404 unknown_merchant, like one that does not exist.',
 })
 
 const IMPORT_DESCRIPTION =
@@ -58,42 +64,63 @@ function csvBody(request: Request): Promise<ArrayBuffer> {
   return request.arrayBuffer()
 }
 
-export const importsPlugin = ({ store, config }: { store: Store; config: Config }) =>
+// Imports feed conversions in as webhooks do, so they share the webhooks scopes.
+export const importsPlugin = ({
+  store,
+  config,
+  authenticate,
+}: {
+  store: Store
+  config: Config
+  authenticate: Authenticator
+}) =>
   new Elysia({ name: 'imports', prefix: '/api/v1/imports' })
-    .use(adminAuth({ adminApiKey: config.secrets.adminApiKey }))
+    .use(principalAuth(authenticate))
     .put(
       '/mappings/:merchant/:network',
-      ({ params, body }) => putMapping(store, { ...params, mapping: body }),
+      ({ principal, params, body }) => putMapping(store, { ...params, mapping: body }, principal),
       {
         params: MappingParams,
         body: ImportMappingInput,
         response: { 200: ImportMappingView, ...errors },
-        detail: detail(
-          'Save the column mapping of a network’s CSV report',
-          'Creates or replaces it. 422 naming what is missing (order_id, occurred_at, total, and currency ' +
-            'or defaultCurrency); 404 unknown merchant.',
+        ...needs(
+          'webhooks:write',
+          detail(
+            'Save the column mapping of a network’s CSV report',
+            'Creates or replaces it. 422 naming what is missing (order_id, occurred_at, total, and currency ' +
+              'or defaultCurrency); 404 unknown merchant.',
+          ),
         ),
       },
     )
-    .get('/mappings/:merchant/:network', ({ params }) => getMapping(store, params), {
+    .get('/mappings/:merchant/:network', ({ principal, params }) => getMapping(store, params, principal), {
       params: MappingParams,
       response: { 200: ImportMappingView, ...errors },
-      detail: detail('Get a saved column mapping', '404 when the merchant or the mapping does not exist.'),
+      ...needs(
+        'webhooks:read',
+        detail('Get a saved column mapping', '404 when the merchant or the mapping does not exist.'),
+      ),
     })
     .post(
       '/conversions',
-      async ({ query, request }) =>
-        importConversions({ store, config }, { ...query, body: await csvBody(request) }),
+      async ({ principal, query, request }) => {
+        // Someone else's merchant is refused before the body is read. The operator sees every merchant: the
+        // import's own lookup (which answers 503 when Postgres is down) is enough for it.
+        if (principal.kind !== 'admin') await merchantIdOf(store, query.merchant, principal)
+        return importConversions({ store, config }, { ...query, body: await csvBody(request) })
+      },
       {
         parse: 'none',
         query: ImportQuery,
         response: { 200: ImportResult, ...errors },
-        detail: {
+        ...needs('webhooks:write', {
           ...detail('Import conversions from a network’s CSV report', IMPORT_DESCRIPTION),
           requestBody: {
             required: true,
-            content: { 'text/csv': { schema: { type: 'string', description: 'The report, header first' } } },
+            content: {
+              'text/csv': { schema: { type: 'string' as const, description: 'The report, header first' } },
+            },
           },
-        },
+        }),
       },
     )

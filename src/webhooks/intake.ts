@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm'
 import { LRUCache } from 'lru-cache'
 import type { Config } from '../config.ts'
 import { merchants } from '../db/schema/index.ts'
+import { deviceSigner, markDeviceSeen } from '../devices/service.ts'
 import type { Store } from '../db/store.ts'
 import { verifyClickId } from '../shared/click-id.ts'
 import { HttpError } from '../shared/errors.ts'
@@ -12,6 +13,8 @@ import { activeSecrets } from './secrets.ts'
 
 export type { IntakeResult } from './pipeline.ts'
 
+const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex')
+
 // Headers that authenticate the caller are never stored; the rest are kept for audits and replays.
 const SECRET_HEADERS = new Set(['authorization', 'cookie', 'refersion-secret-key', 'proxy-authorization'])
 
@@ -19,10 +22,14 @@ const SECRET_HEADERS = new Set(['authorization', 'cookie', 'refersion-secret-key
 const SECRET_TTL_MS = 5_000
 const MERCHANT_TTL_MS = 60_000
 
+/** S2S requests signed by a registered device name it here; the device decides the merchant and the secrets. */
+export const DEVICE_HEADER = 'x-skinstack-device'
+
 export interface WebhookIntake {
   receive(input: {
     adapter: SourceAdapter
-    merchantSlug: string
+    /** Null (or empty) only for a device-signed S2S request, whose merchant is the device's. */
+    merchantSlug: string | null
     rawBody: string
     headers: Headers
   }): Promise<IntakeResult>
@@ -64,19 +71,78 @@ export function createWebhookIntake(d: { store: Store; config: Config }): Webhoo
     return secrets
   }
 
+  /** The merchant's own secrets (per source) sign the delivery; the slug names the merchant. */
+  const merchantSigned = async (
+    adapter: SourceAdapter,
+    merchantSlug: string | null,
+    rawBody: string,
+    headers: Headers,
+  ) => {
+    if (!merchantSlug) throw new HttpError(400, 'missing_merchant', 'the request names no merchant')
+    const merchant = await merchantId(merchantSlug)
+    const secrets = await secretsFor(merchant, adapter.source)
+    if (secrets.length === 0)
+      throw new HttpError(401, 'no_secret_configured', `no active ${adapter.source} secret for this merchant`)
+    const verified = adapter.verify({ rawBody, headers, secrets, now: Date.now() })
+    if (!verified.ok) throw new HttpError(401, verified.reason, verified.message)
+    return merchant
+  }
+
+  /**
+   * A registered device signs with its own secret (or, for 24 h after a rotation, its previous one); read per
+   * request, so a revoked device is refused at once on every host. A slug, if one is sent too, must be its merchant's.
+   */
+  const deviceMerchant = async (
+    adapter: SourceAdapter,
+    deviceId: string,
+    merchantSlug: string | null,
+    rawBody: string,
+    headers: Headers,
+  ) => {
+    const signer = await deviceSigner({ store: d.store, masterKey: d.config.secrets.masterKey }, deviceId)
+    if (!signer.ok)
+      throw new HttpError(
+        401,
+        signer.reason,
+        signer.reason === 'device_revoked' ? 'this device was revoked' : 'unknown device',
+      )
+    if (merchantSlug && (await merchantId(merchantSlug)) !== signer.merchantId)
+      throw new HttpError(
+        401,
+        'device_merchant_mismatch',
+        "the device does not report this merchant's conversions",
+      )
+    const verified = adapter.verify({ rawBody, headers, secrets: signer.secrets, now: Date.now() })
+    if (!verified.ok) throw new HttpError(401, verified.reason, verified.message)
+    markDeviceSeen(d.store, deviceId)
+    return signer.merchantId
+  }
+
+  /**
+   * Replay rule for device requests: a webhook-id is answered once. The same id with the same bytes (a retry, or a
+   * replay inside the signature's 5-minute window) gets the first answer; the same id with other bytes is a 409.
+   * Kept in webhook_events (the unique dedupe key), so it outlives any window or restart.
+   */
+  const refuseReusedId = async (
+    key: { source: string; merchantId: string; externalId: string },
+    rawBody: string,
+  ) => {
+    const [prior] = await d.store.query<{ same: boolean }>(
+      `select raw_body = $4 as same from webhook_events where source = $1 and merchant_id = $2 and external_id = $3`,
+      [key.source, key.merchantId, key.externalId, rawBody],
+    )
+    if (prior && !prior.same)
+      throw new HttpError(409, 'replayed_id', 'this webhook-id was already used for another request body')
+  }
+
   return {
     forgetSecrets: () => secretsByKey.clear(),
     async receive({ adapter, merchantSlug, rawBody, headers }) {
-      const merchant = await merchantId(merchantSlug)
-      const secrets = await secretsFor(merchant, adapter.source)
-      if (secrets.length === 0)
-        throw new HttpError(
-          401,
-          'no_secret_configured',
-          `no active ${adapter.source} secret for this merchant`,
-        )
-      const verified = adapter.verify({ rawBody, headers, secrets, now: Date.now() })
-      if (!verified.ok) throw new HttpError(401, verified.reason, verified.message)
+      const device = adapter.source === 's2s' ? headers.get(DEVICE_HEADER) : null
+      const merchant =
+        device !== null
+          ? await deviceMerchant(adapter, device, merchantSlug, rawBody, headers)
+          : await merchantSigned(adapter, merchantSlug, rawBody, headers)
       const normalized = adapter.normalize({ rawBody, headers, clickIdParam: d.config.links.clickIdParam })
       if (!normalized.ok)
         throw new HttpError(normalized.status, normalized.code, normalized.message, normalized.fields)
@@ -90,18 +156,24 @@ export function createWebhookIntake(d: { store: Store; config: Config }): Webhoo
               'the click id is missing or does not carry our signature',
             )
       // An event type we do not bill has no id of its own in some payloads: its bytes identify the delivery.
-      const externalId =
+      const ownId =
         events[0]?.externalEventId ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`
-      const seenKey = `${adapter.source}:${merchant}:${externalId}`
+      // A device's webhook-ids are its own namespace, so two servers of one brand never collide.
+      const externalId = device !== null ? `device:${device.toLowerCase()}:${ownId}` : ownId
       const key = { source: adapter.source, merchantId: merchant, externalId }
+      // For devices the body is part of the memo key: the same id with other bytes must reach the replay check.
+      const seenKey = `${adapter.source}:${merchant}:${externalId}${device !== null ? `:${sha256Hex(rawBody)}` : ''}`
       const seen = seenHere.get(seenKey)
       if (seen) return { ...seen, duplicate: true, created: 0 }
+      if (device !== null) await refuseReusedId(key, rawBody)
       const result = await ingest(d.store.db, d.config, {
         ...key,
         headers: storableHeaders(headers),
         rawBody,
         events,
       })
+      // Two different bodies racing under one id: the loser finds the winner's event, and is refused the same way.
+      if (device !== null && result.duplicate) await refuseReusedId(key, rawBody)
       seenHere.set(seenKey, result)
       return result
     },

@@ -1,6 +1,8 @@
 import { Elysia, t } from 'elysia'
 import { Counter, type Registry } from 'prom-client'
-import { adminAuth } from '../auth/plugin.ts'
+import { needs } from '../auth/ownership.ts'
+import { adminErrors, ApiError, principalAuth } from '../auth/plugin.ts'
+import type { Authenticator } from '../auth/principal.ts'
 import type { Config } from '../config.ts'
 import type { Store } from '../db/store.ts'
 import { HttpError } from '../shared/errors.ts'
@@ -46,7 +48,7 @@ export const webhooksPlugin = (d: { intake: WebhookIntake; log: Logger; registry
   /** Shared by every receiver: status by outcome, 503 + Retry-After when nothing could be stored. */
   const receive = async (
     source: string,
-    merchantSlug: string,
+    merchantSlug: string | null,
     rawBody: string,
     headers: Headers,
     set: { status?: number | string; headers: Record<string, string | number> },
@@ -96,11 +98,12 @@ export const webhooksPlugin = (d: { intake: WebhookIntake; log: Logger; registry
       '/api/v1/events/conversion',
       async ({ request, set }) => {
         const merchant = request.headers.get('x-skinstack-merchant')
-        if (!merchant)
+        // A registered device names its merchant itself; otherwise the merchant's S2S secret needs the slug.
+        if (!merchant && !request.headers.has('x-skinstack-device'))
           throw new HttpError(
             400,
             'missing_merchant',
-            'set the X-SkinStack-Merchant header to your merchant slug',
+            'set the X-SkinStack-Merchant header to your merchant slug (or sign as a device: X-SkinStack-Device)',
           )
         return receive('s2s', merchant, await request.text(), request.headers, set)
       },
@@ -150,23 +153,40 @@ export const webhooksPlugin = (d: { intake: WebhookIntake; log: Logger; registry
     )
 }
 
-/** Signing secrets per merchant and source (admin API until scoped keys land). Secrets are never listed. */
-export const webhookSecretsPlugin = (d: { store: Store; config: Config; intake: WebhookIntake }) =>
+const secretErrors = { ...adminErrors, 403: ApiError }
+const secretDetail = (summary: string) => ({
+  tags: ['webhooks'],
+  security: [{ bearer: [] }],
+  summary,
+  description:
+    "An admin key, or the merchant's own key for its own slug; any other merchant (and every merchant for an " +
+    'influencer key) answers 404 unknown_merchant, like a slug that does not exist.',
+})
+
+/** Signing secrets per merchant and source, managed by the merchant itself or the operator. Never listed. */
+export const webhookSecretsPlugin = (d: {
+  store: Store
+  config: Config
+  intake: WebhookIntake
+  authenticate: Authenticator
+}) =>
   new Elysia({ name: 'webhook-secrets', prefix: '/api/v1/merchants/:merchant/webhook-secrets' })
-    .use(adminAuth({ adminApiKey: d.config.secrets.adminApiKey }))
-    .get('/', ({ params }) => listSecrets(d.store, params.merchant), {
+    .use(principalAuth(d.authenticate))
+    .get('/', ({ principal, params }) => listSecrets(d.store, params.merchant, principal), {
       params: SecretParams,
-      response: { 200: t.Array(SecretView) },
-      detail: {
-        tags: ['webhooks'],
-        security: [{ bearer: [] }],
-        summary: 'List webhook secrets (without the secrets)',
-      },
+      response: { 200: t.Array(SecretView), ...secretErrors },
+      ...needs('webhooks:read', secretDetail('List webhook secrets (without the secrets)')),
     })
     .post(
       '/',
-      async ({ params, body, set }) => {
-        const created = await createSecret(d.store, d.config.secrets.masterKey, params.merchant, body)
+      async ({ principal, params, body, set }) => {
+        const created = await createSecret(
+          d.store,
+          d.config.secrets.masterKey,
+          params.merchant,
+          body,
+          principal,
+        )
         d.intake.forgetSecrets()
         set.status = 201
         return created
@@ -174,24 +194,23 @@ export const webhookSecretsPlugin = (d: { store: Store; config: Config; intake: 
       {
         params: SecretParams,
         body: SecretInput,
-        response: { 201: SecretView },
-        detail: {
-          tags: ['webhooks'],
-          security: [{ bearer: [] }],
-          summary: 'Add a webhook signing secret (two may be active for rotation; 409 beyond that)',
-        },
+        response: { 201: SecretView, ...secretErrors },
+        ...needs(
+          'webhooks:write',
+          secretDetail('Add a webhook signing secret (two may be active for rotation; 409 beyond that)'),
+        ),
       },
     )
     .post(
       '/:keyId/deactivate',
-      async ({ params }) => {
-        const retired = await deactivateSecret(d.store, params.merchant, params.keyId)
+      async ({ principal, params }) => {
+        const retired = await deactivateSecret(d.store, params.merchant, params.keyId, principal)
         d.intake.forgetSecrets()
         return retired
       },
       {
         params: SecretKeyParams,
-        response: { 200: SecretView },
-        detail: { tags: ['webhooks'], security: [{ bearer: [] }], summary: 'Stop accepting a secret' },
+        response: { 200: SecretView, ...secretErrors },
+        ...needs('webhooks:write', secretDetail('Stop accepting a secret')),
       },
     )

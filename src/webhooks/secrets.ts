@@ -1,5 +1,7 @@
 import { and, eq } from 'drizzle-orm'
 import { randomBytes } from 'node:crypto'
+import { seesMerchant } from '../auth/ownership.ts'
+import type { Principal } from '../auth/principal.ts'
 import { merchants, webhookSecrets } from '../db/schema/index.ts'
 import type { Store } from '../db/store.ts'
 import { HttpError } from '../shared/errors.ts'
@@ -63,14 +65,23 @@ const view = (r: typeof webhookSecrets.$inferSelect): SecretView => ({
   createdAt: r.createdAt.toISOString(),
 })
 
-export async function merchantIdOf(store: Store, slug: string): Promise<string> {
+/**
+ * The merchant a slug names. With `viewer`, a merchant the caller may not manage (any but its own; every one for
+ * an influencer) answers exactly like a slug that does not exist.
+ */
+export async function merchantIdOf(store: Store, slug: string, viewer?: Principal): Promise<string> {
   const [m] = await store.db.select({ id: merchants.id }).from(merchants).where(eq(merchants.slug, slug))
-  if (!m) throw new HttpError(404, 'unknown_merchant', `no merchant "${slug}"`)
+  if (!m || (viewer && !seesMerchant(viewer, m.id)))
+    throw new HttpError(404, 'unknown_merchant', `no merchant "${slug}"`)
   return m.id
 }
 
-export async function listSecrets(store: Store, merchantSlug: string): Promise<SecretView[]> {
-  const merchantId = await merchantIdOf(store, merchantSlug)
+export async function listSecrets(
+  store: Store,
+  merchantSlug: string,
+  viewer: Principal,
+): Promise<SecretView[]> {
+  const merchantId = await merchantIdOf(store, merchantSlug, viewer)
   const rows = await store.db
     .select()
     .from(webhookSecrets)
@@ -89,8 +100,9 @@ export async function createSecret(
   masterKey: Uint8Array,
   merchantSlug: string,
   input: { source: WebhookSourceName; secret?: string; keyId?: string },
+  viewer: Principal,
 ): Promise<SecretView & { secret?: string }> {
-  const merchantId = await merchantIdOf(store, merchantSlug)
+  const merchantId = await merchantIdOf(store, merchantSlug, viewer)
   const generated = input.secret === undefined
   const secret = input.secret ?? `whsec_${randomBytes(32).toString('base64')}`
   const keyId = input.keyId ?? `k_${randomBytes(6).toString('hex')}`
@@ -139,8 +151,9 @@ export async function deactivateSecret(
   store: Store,
   merchantSlug: string,
   keyId: string,
+  viewer: Principal,
 ): Promise<SecretView> {
-  const merchantId = await merchantIdOf(store, merchantSlug)
+  const merchantId = await merchantIdOf(store, merchantSlug, viewer)
   const [row] = await store.db
     .update(webhookSecrets)
     .set({ active: false })

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { testAdminKey } from '../helpers/app.ts'
 import { createTestDb } from '../helpers/databases.ts'
+import { issueKey } from '../helpers/keys.ts'
 import { linksApi, seedLinkFixtures } from './fixtures.ts'
 
 const { store, url } = await createTestDb()
@@ -13,7 +14,7 @@ const validBody = () => ({
   destinationUrl: 'https://glow.example/',
 })
 
-describe('admin API key', () => {
+describe('API key', () => {
   test.each([
     ['no header', null, 'missing'],
     ['empty bearer', 'Bearer ', 'missing'],
@@ -57,13 +58,14 @@ describe('admin API key', () => {
     expect(res.status).not.toBe(401)
   })
 
-  test('ADMIN_API_KEY unset → 401 api_disabled naming the variable', async () => {
+  test('ADMIN_API_KEY unset → the admin key is refused (401), scoped API keys still work', async () => {
     const disabled = linksApi(store, url, { ADMIN_API_KEY: '' })
     for (const auth of [null, `Bearer ${testAdminKey}`]) {
       const r = await disabled.call('GET', '/', undefined, { auth })
       expect(r.status).toBe(401)
-      expect(r.body.error.code).toBe('api_disabled')
-      expect(r.body.error.message).toContain('ADMIN_API_KEY')
+      expect(r.body.error.code).toBe('unauthorized')
     }
+    const { key } = await issueKey(app, { merchantId: fx.merchants.glow.id })
+    expect((await disabled.call('GET', '/', undefined, { auth: `Bearer ${key}` })).status).toBe(200)
   })
 })

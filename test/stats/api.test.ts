@@ -88,6 +88,15 @@ describe('time series in a time zone', () => {
       ['2026-03-08', '2026-03-08T05:00:00.000Z', 2],
       ['2026-03-09', '2026-03-09T04:00:00.000Z', 1],
     ])
+    // Whole UTC days read only the daily rollups (no hourly edges), in every tier.
+    for (const scope of [
+      `linkId=${avaLink.id}`,
+      `influencerId=${demo.influencerId}`,
+      `campaignId=${demo.campaignId}`,
+    ]) {
+      const days = await stats(app, `/summary?from=2026-03-06&to=2026-03-09&${scope}`)
+      expect([scope, days.body.clicks]).toEqual([scope, 6])
+    }
     // The same clicks by UTC day.
     const utc = await stats(app, `/timeseries?from=2026-03-06&to=2026-03-09&linkId=${avaLink.id}`)
     expect(series(utc.body).map((b: unknown[]) => b[2])).toEqual([0, 2, 2, 2])

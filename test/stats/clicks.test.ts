@@ -58,6 +58,8 @@ describe('click rollups through real redirects and the flusher', () => {
       programHourly: 0,
       programDaily: 0,
       linkDaily: 0,
+      influencerDaily: 0,
+      campaignDaily: 0,
     })
     const st0 = await stats(rt.app, `/summary?linkId=${await linkId('st0')}`)
     expect(st0.status).toBe(200)
@@ -98,7 +100,7 @@ describe('click rollups through real redirects and the flusher', () => {
     journal.append(encode(fresh))
     const replayed = await journal.replay(store)
     expect(replayed.rows).toBe(3)
-    expect(Object.values(await rollupMismatches(store))).toEqual([0, 0, 0, 0, 0])
+    expect(Object.values(await rollupMismatches(store))).toEqual([0, 0, 0, 0, 0, 0, 0])
     const st2 = await stats(rt.app, `/summary?linkId=${id2}`)
     expect([st2.body.clicks, st2.body.humanClicks, st2.body.uniqueClicks]).toEqual([3, 3, 2])
     const st0 = await stats(rt.app, `/summary?linkId=${await linkId('st0')}`)

@@ -48,23 +48,40 @@ export async function rollupMismatches(store: Store): Promise<Record<string, num
          from click_rollups_hourly where dim = 'all' group by 1, 2`,
     ),
     programHourly: await diff(
-      `select program_id, campaign_id, hour, dim, value, sum(clicks), sum(human_clicks), sum(unique_clicks)
-         from click_rollups_hourly group by 1, 2, 3, 4, 5`,
-      `select program_id, campaign_id, hour, dim, value, clicks::numeric, human_clicks::numeric,
-              unique_clicks::numeric from click_rollups_program_hourly`,
+      `select program_id, hour, dim, value, sum(clicks), sum(human_clicks), sum(unique_clicks)
+         from click_rollups_hourly group by 1, 2, 3, 4`,
+      `select program_id, hour, dim, value, clicks::numeric, human_clicks::numeric, unique_clicks::numeric
+         from click_rollups_program_hourly`,
     ),
     programDaily: await diff(
-      `select program_id, campaign_id, (hour at time zone 'UTC')::date, dim, value, sum(clicks),
-              sum(human_clicks), sum(unique_clicks)
-         from click_rollups_hourly group by 1, 2, 3, 4, 5`,
-      `select program_id, campaign_id, day, dim, value, clicks::numeric, human_clicks::numeric,
-              unique_clicks::numeric from click_rollups_program_daily`,
+      `select program_id, (hour at time zone 'UTC')::date, dim, value, sum(clicks), sum(human_clicks),
+              sum(unique_clicks)
+         from click_rollups_hourly group by 1, 2, 3, 4`,
+      `select program_id, day, dim, value, clicks::numeric, human_clicks::numeric, unique_clicks::numeric
+         from click_rollups_program_daily`,
     ),
     linkDaily: await diff(
-      `select link_id, (hour at time zone 'UTC')::date, sum(clicks), sum(human_clicks), sum(unique_clicks)
-         from click_rollups_hourly where dim = 'all' group by 1, 2`,
-      `select link_id, day, clicks::numeric, human_clicks::numeric, unique_clicks::numeric
+      `select link_id, influencer_id, program_id, campaign_id, (hour at time zone 'UTC')::date, sum(clicks),
+              sum(human_clicks), sum(unique_clicks)
+         from click_rollups_hourly where dim = 'all' group by 1, 2, 3, 4, 5`,
+      `select link_id, influencer_id, program_id, campaign_id, day, clicks::numeric, human_clicks::numeric,
+              unique_clicks::numeric
          from click_rollups_link_daily`,
+    ),
+    influencerDaily: await diff(
+      `select influencer_id, (hour at time zone 'UTC')::date, dim, value, sum(clicks), sum(human_clicks),
+              sum(unique_clicks)
+         from click_rollups_hourly group by 1, 2, 3, 4`,
+      `select influencer_id, day, dim, value, clicks::numeric, human_clicks::numeric, unique_clicks::numeric
+         from click_rollups_influencer_daily`,
+    ),
+    campaignDaily: await diff(
+      `select campaign_id, program_id, (hour at time zone 'UTC')::date, dim, value, sum(clicks), sum(human_clicks),
+              sum(unique_clicks)
+         from click_rollups_hourly where campaign_id is not null group by 1, 2, 3, 4, 5`,
+      `select campaign_id, program_id, day, dim, value, clicks::numeric, human_clicks::numeric,
+              unique_clicks::numeric
+         from click_rollups_campaign_daily`,
     ),
   }
 }

@@ -1,7 +1,20 @@
 import { sql } from 'drizzle-orm'
-import { bigint, date, index, pgTable, primaryKey, text, unique, uuid } from 'drizzle-orm/pg-core'
+import {
+  type AnyPgColumn,
+  bigint,
+  date,
+  index,
+  pgTable,
+  primaryKey,
+  text,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core'
 import { currency, minor, tstz } from './columns.ts'
 import { commissionStatus, eventKind } from './enums.ts'
+
+const counts = (t: { clicks: AnyPgColumn; humanClicks: AnyPgColumn; uniqueClicks: AnyPgColumn }) =>
+  [t.clicks, t.humanClicks, t.uniqueClicks] as const
 
 // Hourly click counts, maintained by a statement trigger on clicks (drizzle/0012_stats_outbox.sql) from the
 // rows each COPY or journal replay actually added, so the rollup always equals the stored clicks.
@@ -26,14 +39,24 @@ export const clickRollupsHourly = pgTable(
   },
   (t) => [
     primaryKey({ name: 'click_rollups_hourly_pkey', columns: [t.linkId, t.dim, t.hour, t.value] }),
-    index('click_rollups_influencer_idx').on(t.influencerId, t.dim, t.hour),
-    index('click_rollups_program_idx').on(t.programId, t.dim, t.hour),
-    index('click_rollups_campaign_idx')
-      .on(t.campaignId, t.dim, t.hour)
+    // Stats scan an influencer's or a campaign's rows of a dim and hour range; the counts are in the key so those
+    // scans are index-only (a few index pages, not a heap page a row), the program and campaign too so an
+    // influencer's stats within one of them are. drizzle/0019.
+    index('click_rollups_influencer_cover_idx').on(
+      t.influencerId,
+      t.dim,
+      t.hour,
+      t.value,
+      t.programId,
+      t.campaignId,
+      ...counts(t),
+    ),
+    index('click_rollups_campaign_cover_idx')
+      .on(t.campaignId, t.dim, t.hour, t.value, ...counts(t))
       .where(sql`${t.campaignId} is not null`),
-    // Top links over every link: the partial days at a range's edges (drizzle/0014).
-    index('click_rollups_all_hour_idx')
-      .on(t.hour)
+    // Top links over every link: the partial days at a range's edges.
+    index('click_rollups_all_hour_cover_idx')
+      .on(t.hour, t.linkId, ...counts(t))
       .where(sql`${t.dim} = 'all'`),
   ],
 )
@@ -52,13 +75,12 @@ export const clickVisitors = pgTable(
 
 export type ClickRollup = typeof clickRollupsHourly.$inferSelect
 
-// Coarser click rollups for scopes wider than a few links (a program, a campaign, everything), kept by the same
-// clicks trigger from the batch it just aggregated (drizzle/0015): a 30-day program or admin-wide query then
-// reads programs × hours (or days) rows instead of links × hours. campaign_id null = the program's links
-// without a campaign (NULLS NOT DISTINCT, so it is one row like any other).
-const programRollupColumns = {
-  programId: uuid('program_id').notNull(),
-  campaignId: uuid('campaign_id'),
+// Coarser click rollups, kept by the same clicks trigger from the batch it just aggregated (drizzle/0020), so a
+// 30-day query reads days, not hours, and programs or influencers, not links: whole UTC days from the daily
+// tables, the partial days at a range's edges from the hourly ones. Every extra row a flush upserts costs click
+// throughput, so the daily tiers are keyed by what is scoped (influencer, campaign, program), not by link, and
+// carry no more indexes than their reads need.
+const dimColumns = {
   dim: text('dim').notNull(),
   value: text('value').notNull(),
   clicks: bigint('clicks', { mode: 'number' }).notNull(),
@@ -66,37 +88,57 @@ const programRollupColumns = {
   uniqueClicks: bigint('unique_clicks', { mode: 'number' }).notNull(),
 }
 
+// Per program: a program, a merchant's programs or everything.
 export const clickRollupsProgramHourly = pgTable(
   'click_rollups_program_hourly',
-  { hour: tstz('hour').notNull(), ...programRollupColumns },
+  { hour: tstz('hour').notNull(), programId: uuid('program_id').notNull(), ...dimColumns },
   (t) => [
-    unique('click_rollups_program_hourly_key')
-      .on(t.programId, t.dim, t.hour, t.campaignId, t.value)
-      .nullsNotDistinct(),
-    index('click_rollups_program_hourly_dim_idx').on(t.dim, t.hour),
-    index('click_rollups_program_hourly_campaign_idx')
-      .on(t.campaignId, t.dim, t.hour)
-      .where(sql`${t.campaignId} is not null`),
+    primaryKey({ name: 'click_rollups_program_hourly_pkey', columns: [t.programId, t.dim, t.hour, t.value] }),
+    // Index-only for a program and for everything (programs are few: the program is a filter inside the range).
+    index('click_rollups_program_hourly_cover_idx').on(t.dim, t.hour, t.programId, t.value, ...counts(t)),
   ],
 )
 
-// The same by UTC day: breakdowns over whole UTC days read these, the partial days at a range's edges the
-// hourly rows.
 export const clickRollupsProgramDaily = pgTable(
   'click_rollups_program_daily',
-  { day: date('day', { mode: 'string' }).notNull(), ...programRollupColumns },
+  { day: date('day', { mode: 'string' }).notNull(), programId: uuid('program_id').notNull(), ...dimColumns },
   (t) => [
-    unique('click_rollups_program_daily_key')
-      .on(t.programId, t.dim, t.day, t.campaignId, t.value)
-      .nullsNotDistinct(),
-    index('click_rollups_program_daily_dim_idx').on(t.dim, t.day),
-    index('click_rollups_program_daily_campaign_idx')
-      .on(t.campaignId, t.dim, t.day)
-      .where(sql`${t.campaignId} is not null`),
+    primaryKey({ name: 'click_rollups_program_daily_pkey', columns: [t.programId, t.dim, t.day, t.value] }),
+    index('click_rollups_program_daily_cover_idx').on(t.dim, t.day, t.programId, t.value, ...counts(t)),
   ],
 )
 
-// Per link and UTC day, dim 'all' only: what top links/products rank by without reading links × hours.
+// Per influencer and UTC day, all programs together: an influencer's own totals and breakdowns.
+export const clickRollupsInfluencerDaily = pgTable(
+  'click_rollups_influencer_daily',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    influencerId: uuid('influencer_id').notNull(),
+    ...dimColumns,
+  },
+  (t) => [
+    primaryKey({
+      name: 'click_rollups_influencer_daily_pkey',
+      columns: [t.influencerId, t.dim, t.day, t.value],
+    }),
+  ],
+)
+
+// Per campaign and UTC day (program_id is the campaign's, for a merchant's scope).
+export const clickRollupsCampaignDaily = pgTable(
+  'click_rollups_campaign_daily',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    campaignId: uuid('campaign_id').notNull(),
+    programId: uuid('program_id').notNull(),
+    ...dimColumns,
+  },
+  (t) => [
+    primaryKey({ name: 'click_rollups_campaign_daily_pkey', columns: [t.campaignId, t.dim, t.day, t.value] }),
+  ],
+)
+
+// Per link and UTC day, dim 'all' only: a link's totals and top links/products.
 export const clickRollupsLinkDaily = pgTable(
   'click_rollups_link_daily',
   {
@@ -111,9 +153,9 @@ export const clickRollupsLinkDaily = pgTable(
   },
   (t) => [
     primaryKey({ name: 'click_rollups_link_daily_pkey', columns: [t.linkId, t.day] }),
-    index('click_rollups_link_daily_day_idx').on(t.day),
     index('click_rollups_link_daily_influencer_idx').on(t.influencerId, t.day),
-    index('click_rollups_link_daily_program_idx').on(t.programId, t.day),
+    // Top links of every program, or of one (a filter inside the index): index-only either way.
+    index('click_rollups_link_daily_day_cover_idx').on(t.day, t.programId, t.linkId, ...counts(t)),
   ],
 )
 

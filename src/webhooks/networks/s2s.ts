@@ -6,6 +6,11 @@
 // bytes after the prefix. A secret without the prefix is used as the raw UTF-8 bytes of the string
 // (so plain shared secrets issued before the prefix convention still work).
 //
+// Two kinds of signer: the merchant's own 's2s' webhook secret (X-SkinStack-Merchant: <slug>), or a registered
+// device (X-SkinStack-Device: <device id>; src/devices), whose current secret, or previous one for 24 h after a
+// rotation, is passed in `secrets`. The intake decides which; verification is the same. A device's webhook-id is
+// also its replay guard: the same id with other bytes is refused (409 replayed_id, see intake.ts).
+//
 // This file also exports the field-checking helpers refersion.ts and impact.ts share (strict decimal
 // money, ISO dates, 422 field lists); payload.ts holds the JSON/400/422 basics every adapter uses.
 import { canonicalIp } from '../../shared/ip-hash.ts'
