@@ -2,6 +2,7 @@ import { Elysia, t } from 'elysia'
 import type { Store } from '../db/store.ts'
 import { HttpError } from '../shared/errors.ts'
 import { deriveJwtKey } from './jwt.ts'
+import { needs } from './ownership.ts'
 import { ApiError, principalAuth } from './plugin.ts'
 import type { Authenticator } from './principal.ts'
 import {
@@ -61,12 +62,14 @@ export const loginPlugin = (d: { store: Store; authenticate: Authenticator; mast
       params: t.Object({ id: t.String({ format: 'uuid' }) }),
       body: PasswordInput,
       response: { 204: t.Void(), ...errors },
-      detail: {
+      // Scoped like every account action. A user's own session carries no scopes (they limit API keys only), so
+      // it is never refused for lacking this one: setting one's own password is not a key's business.
+      ...needs('accounts:write', {
         tags,
         security: [{ bearer: [] }],
         summary: "Set a user's password",
         description: `An admin for any user; a user for itself from a logged-in session, with currentPassword once it has one. At least ${PASSWORD_MIN_LENGTH} characters. Ends the user's other sessions.`,
-      },
+      }),
     },
   )
 

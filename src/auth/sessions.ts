@@ -5,7 +5,7 @@ import { rawRows } from '../db/rows.ts'
 import type { Db, Store } from '../db/store.ts'
 import { HttpError, notFound } from '../shared/errors.ts'
 import { ACCESS_TOKEN_SECONDS, signAccessToken } from './jwt.ts'
-import { AUTH_CHANGED_CHANNEL, type Principal, requireScope } from './principal.ts'
+import { AUTH_CHANGED_CHANNEL, type Principal } from './principal.ts'
 
 // Human login: email + password (argon2id via Bun.password) → a 15-minute session JWT and a refresh token. The
 // refresh token is `skr_<session id>.<32 random bytes>`, stored as its SHA-256; each refresh replaces it, and
@@ -268,7 +268,7 @@ export async function logout(
 
 /**
  * Sets a user's password: an admin for anyone, a user for itself from a logged-in session (giving its current
- * password when it has one). Every other session of the user ends.
+ * password when it has one). Every other session of the user ends. The route checks the accounts:write scope.
  */
 export async function setPassword(
   d: SessionDeps,
@@ -284,8 +284,6 @@ export async function setPassword(
       'forbidden',
       'an admin, or the user itself from a logged-in session, may set this password',
     )
-  // An admin key acting on accounts needs that scope; a user's own session has no scopes to lack.
-  if (!self) requireScope(p, 'accounts:write')
   if ([...input.password].length < PASSWORD_MIN_LENGTH)
     throw new HttpError(
       422,

@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
-import { adminErrors, principalAuth, scopedDetail } from '../auth/plugin.ts'
+import { needs } from '../auth/ownership.ts'
+import { adminErrors, ApiError, principalAuth, scopedDetail } from '../auth/plugin.ts'
 import type { Authenticator } from '../auth/principal.ts'
 import type { Config } from '../config.ts'
 import type { Store } from '../db/store.ts'
@@ -27,7 +28,7 @@ import {
   updateEndpoint,
 } from './service.ts'
 
-const errors = adminErrors
+const errors = { ...adminErrors, 403: ApiError }
 const detail = scopedDetail('webhook endpoints')
 
 export const outboundPlugin = (o: { store: Store; config: Config; authenticate: Authenticator }) => {
@@ -44,23 +45,30 @@ export const outboundPlugin = (o: { store: Store; config: Config; authenticate: 
       {
         body: EndpointInput,
         response: { 201: EndpointWithSecret, ...errors },
-        detail: detail(
-          'Subscribe an endpoint to events',
-          'Deliveries are signed the Standard Webhooks way (webhook-id, webhook-timestamp, webhook-signature ' +
-            'v1,HMAC-SHA256) with the whsec_ secret returned here once, retried with backoff for 24 h. An ' +
-            'admin key names the owner (merchantId or influencerId).',
+        ...needs(
+          'webhooks:write',
+          detail(
+            'Subscribe an endpoint to events',
+            'Deliveries are signed the Standard Webhooks way (webhook-id, webhook-timestamp, webhook-signature ' +
+              'v1,HMAC-SHA256) with the whsec_ secret returned here once, retried with backoff for 24 h. An ' +
+              'admin key names the owner (merchantId or influencerId).',
+          ),
         ),
       },
     )
     .get('/webhook-endpoints', ({ principal, query }) => listEndpoints(db, principal, query), {
       query: ListQuery,
       response: { 200: EndpointList, ...errors },
-      detail: detail('List webhook endpoints', 'Newest first.'),
+      ...needs('webhooks:read', detail('List webhook endpoints', 'Newest first.')),
     })
     .get(
       '/webhook-endpoints/:id',
       async ({ principal, params }) => endpointView(await getEndpoint(db, principal, params.id)),
-      { params: IdParams, response: { 200: EndpointBody, ...errors }, detail: detail('Get an endpoint') },
+      {
+        params: IdParams,
+        response: { 200: EndpointBody, ...errors },
+        ...needs('webhooks:read', detail('Get an endpoint')),
+      },
     )
     .patch(
       '/webhook-endpoints/:id',
@@ -69,9 +77,12 @@ export const outboundPlugin = (o: { store: Store; config: Config; authenticate: 
         params: IdParams,
         body: EndpointPatch,
         response: { 200: EndpointBody, ...errors },
-        detail: detail(
-          'Change an endpoint',
-          'enabled: true re-enables one disabled after repeated failures (its count starts again).',
+        ...needs(
+          'webhooks:write',
+          detail(
+            'Change an endpoint',
+            'enabled: true re-enables one disabled after repeated failures (its count starts again).',
+          ),
         ),
       },
     )
@@ -81,7 +92,7 @@ export const outboundPlugin = (o: { store: Store; config: Config; authenticate: 
         await deleteEndpoint(db, principal, params.id)
         set.status = 204
       },
-      { params: IdParams, detail: detail('Delete an endpoint and its delivery log') },
+      { params: IdParams, ...needs('webhooks:write', detail('Delete an endpoint and its delivery log')) },
     )
     .post(
       '/webhook-endpoints/:id/rotate-secret',
@@ -89,9 +100,9 @@ export const outboundPlugin = (o: { store: Store; config: Config; authenticate: 
       {
         params: IdParams,
         response: { 200: EndpointWithSecret, ...errors },
-        detail: detail(
-          'Replace the signing secret',
-          'The old secret stops at once; the new one is shown once.',
+        ...needs(
+          'webhooks:write',
+          detail('Replace the signing secret', 'The old secret stops at once; the new one is shown once.'),
         ),
       },
     )
@@ -102,7 +113,10 @@ export const outboundPlugin = (o: { store: Store; config: Config; authenticate: 
         params: IdParams,
         query: DeliveryQuery,
         response: { 200: DeliveryList, ...errors },
-        detail: detail('The delivery log', 'Newest first, each delivery with its attempts and status codes.'),
+        ...needs(
+          'webhooks:read',
+          detail('The delivery log', 'Newest first, each delivery with its attempts and status codes.'),
+        ),
       },
     )
     .post(
@@ -114,9 +128,12 @@ export const outboundPlugin = (o: { store: Store; config: Config; authenticate: 
       {
         params: IdParams,
         response: { 202: DeliveryBody, ...errors },
-        detail: detail(
-          'Send a delivered or failed delivery again',
-          'Now, with the same webhook-id. 409 while it is still pending or when its endpoint is disabled.',
+        ...needs(
+          'webhooks:write',
+          detail(
+            'Send a delivered or failed delivery again',
+            'Now, with the same webhook-id. 409 while it is still pending or when its endpoint is disabled.',
+          ),
         ),
       },
     )

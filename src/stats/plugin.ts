@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
-import { adminErrors, principalAuth, scopedDetail } from '../auth/plugin.ts'
+import { needs } from '../auth/ownership.ts'
+import { adminErrors, ApiError, principalAuth, scopedDetail } from '../auth/plugin.ts'
 import type { Authenticator } from '../auth/principal.ts'
 import type { Store } from '../db/store.ts'
 import { csvResponse } from './csv.ts'
@@ -17,7 +18,7 @@ import {
 import { breakdown, summary, timeseries, topLinksOf, topProductsOf } from './service.ts'
 
 const detail = scopedDetail('stats')
-const errors = adminErrors
+const errors = { ...adminErrors, 403: ApiError }
 
 /** CSV when asked by `format=csv`, or by `Accept: text/csv` unless `format=json`. */
 const wantsCsv = (request: Request, format: string | undefined) =>
@@ -51,10 +52,13 @@ export const statsPlugin = ({ store, authenticate }: { store: Store; authenticat
       {
         query: SummaryQuery,
         response: { 200: SummaryBody, ...errors },
-        detail: detail(
-          'Totals over a range',
-          'Clicks, unique and human clicks, conversions, conversion rate; revenue, AOV, EPC and commissions by status per currency.' +
-            CSV_NOTE,
+        ...needs(
+          'stats:read',
+          detail(
+            'Totals over a range',
+            'Clicks, unique and human clicks, conversions, conversion rate; revenue, AOV, EPC and commissions by status per currency.' +
+              CSV_NOTE,
+          ),
         ),
       },
     )
@@ -67,11 +71,14 @@ export const statsPlugin = ({ store, authenticate }: { store: Store; authenticat
       {
         query: TimeseriesQuery,
         response: { 200: TimeseriesBody, ...errors },
-        detail: detail(
-          'Metrics per hour or per day of a time zone',
-          'Every bucket of the range, empty ones included. Days follow the zone across DST; in zones offset by a ' +
-            'fraction of an hour the hour containing local midnight counts to the day it starts in.' +
-            CSV_NOTE,
+        ...needs(
+          'stats:read',
+          detail(
+            'Metrics per hour or per day of a time zone',
+            'Every bucket of the range, empty ones included. Days follow the zone across DST; in zones offset by a ' +
+              'fraction of an hour the hour containing local midnight counts to the day it starts in.' +
+              CSV_NOTE,
+          ),
         ),
       },
     )
@@ -84,7 +91,10 @@ export const statsPlugin = ({ store, authenticate }: { store: Store; authenticat
       {
         query: BreakdownQuery,
         response: { 200: BreakdownBody, ...errors },
-        detail: detail('Clicks by device, browser, OS, country or referrer host', CSV_NOTE.trim()),
+        ...needs(
+          'stats:read',
+          detail('Clicks by device, browser, OS, country or referrer host', CSV_NOTE.trim()),
+        ),
       },
     )
     .get(
@@ -96,7 +106,10 @@ export const statsPlugin = ({ store, authenticate }: { store: Store; authenticat
       {
         query: TopQuery,
         response: { 200: TopLinksBody, ...errors },
-        detail: detail('Links ranked by clicks, human clicks or conversions', CSV_NOTE.trim()),
+        ...needs(
+          'stats:read',
+          detail('Links ranked by clicks, human clicks or conversions', CSV_NOTE.trim()),
+        ),
       },
     )
     .get(
@@ -108,6 +121,6 @@ export const statsPlugin = ({ store, authenticate }: { store: Store; authenticat
       {
         query: TopQuery,
         response: { 200: TopProductsBody, ...errors },
-        detail: detail('Products (of the links) ranked like top links', CSV_NOTE.trim()),
+        ...needs('stats:read', detail('Products (of the links) ranked like top links', CSV_NOTE.trim())),
       },
     )
