@@ -211,6 +211,7 @@ export function createApp(deps: AppDeps) {
         store: deps.store,
         authenticate: deps.authenticate,
         masterKey: deps.config.secrets.masterKey,
+        ipHashSalt: deps.config.secrets.ipHashSalt,
       }),
     )
     .use(

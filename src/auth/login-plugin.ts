@@ -38,8 +38,13 @@ const errors = { 400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError, 422
 const tags = ['auth']
 
 /** Login, refresh and logout (no credentials needed but the ones in the body), and setting a password. */
-export const loginPlugin = (d: { store: Store; authenticate: Authenticator; masterKey: Uint8Array }) => {
-  const deps = { store: d.store, jwtKey: deriveJwtKey(d.masterKey) }
+export const loginPlugin = (d: {
+  store: Store
+  authenticate: Authenticator
+  masterKey: Uint8Array
+  ipHashSalt: Uint8Array
+}) => {
+  const deps = { store: d.store, jwtKey: deriveJwtKey(d.masterKey), ipHashSalt: d.ipHashSalt }
   const meta = (request: Request, server: { requestIP(r: Request): { address: string } | null } | null) => {
     const peer = server?.requestIP(request)?.address
     const ip = d.authenticate.clientIp?.(peer, request.headers.get('x-forwarded-for')) ?? peer ?? null

@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/service.ts'
 import { rawRows } from '../db/rows.ts'
 import type { Db, Store } from '../db/store.ts'
 import { HttpError, notFound } from '../shared/errors.ts'
+import { hashIp } from '../shared/ip-hash.ts'
 import { ACCESS_TOKEN_SECONDS, signAccessToken } from './jwt.ts'
 import { AUTH_CHANGED_CHANNEL, type Principal } from './principal.ts'
 
@@ -30,6 +31,8 @@ export interface Tokens {
 export interface SessionDeps {
   readonly store: Store
   readonly jwtKey: Buffer
+  /** IP_HASH_SALT: a session keeps its login address's salted hash for the shared_ip fraud rule. */
+  readonly ipHashSalt: Uint8Array
 }
 
 /** Where a request came from, for the session row and the audit trail. */
@@ -123,9 +126,9 @@ export async function login(
   const refresh = mintRefresh(sessionId)
   await d.store.db.transaction(async (tx) => {
     await tx.execute(sql`
-      insert into sessions (id, user_id, refresh_hash, expires_at, ip, user_agent)
+      insert into sessions (id, user_id, refresh_hash, expires_at, ip, ip_hash, user_agent)
       values (${sessionId}, ${user.id}, ${refresh.hash}, now() + ${SESSION_IDLE}::interval, ${meta.ip},
-              ${meta.userAgent?.slice(0, 512) ?? null})`)
+              ${meta.ip ? hashIp(d.ipHashSalt, meta.ip) : null}, ${meta.userAgent?.slice(0, 512) ?? null})`)
     await tx.execute(sql`update users set last_login_at = now() where id = ${user.id}`)
     await recordAudit(tx, {
       actor: actorOf(user, sessionId),

@@ -21,6 +21,7 @@ import m0017 from '../../drizzle/0017_identity_triggers.sql' with { type: 'text'
 import m0018 from '../../drizzle/0018_stats_rollups_reshape_prep.sql' with { type: 'text' }
 import m0019 from '../../drizzle/0019_stats_rollups_reshape.sql' with { type: 'text' }
 import m0020 from '../../drizzle/0020_stats_rollups_reshape_triggers.sql' with { type: 'text' }
+import m0021 from '../../drizzle/0021_sessions_ip_hash.sql' with { type: 'text' }
 import journal from '../../drizzle/meta/_journal.json' with { type: 'json' }
 
 const sqlByTag: Record<string, string> = {
@@ -45,6 +46,7 @@ const sqlByTag: Record<string, string> = {
   '0018_stats_rollups_reshape_prep': m0018,
   '0019_stats_rollups_reshape': m0019,
   '0020_stats_rollups_reshape_triggers': m0020,
+  '0021_sessions_ip_hash': m0021,
 }
 
 /** Every migration in journal order, shaped for db/migrate.ts. */

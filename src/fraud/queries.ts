@@ -12,12 +12,15 @@ export interface SettlementEvidence {
   readonly botScore: number | null
   readonly clicksOnLink: number
   readonly otherInfluencerIds: string[]
+  readonly loginInfluencerIds: string[]
 }
 
 /**
  * The influencer's email, the deciding click (partition-pruned by its clicked_at), how often its address clicked
  * that link around it (clicks_link_clicked_idx), and which other influencers of the merchant that address (or
- * the conversion's, without a click) clicked in the shared-IP window (clicks_ip_hash_clicked_idx).
+ * the conversion's, without a click) clicked (clicks_ip_hash_clicked_idx) or logged in as
+ * (sessions_ip_hash_created_idx) in the shared-IP window. Logins count only influencers in one of the merchant's
+ * programs: the flag's evidence is shown to the merchant, who must not learn of anyone else's accounts.
  */
 export async function settlementEvidence(
   tx: Db,
@@ -40,6 +43,7 @@ export async function settlementEvidence(
     bot_score: number | null
     flood: number
     others: string[] | null
+    logins: string[] | null
   }>(
     tx,
     sql`with k as (
@@ -60,7 +64,16 @@ export async function settlementEvidence(
                         and c.clicked_at <= ${q.occurredAt.toISOString()}::timestamptz
                         and c.influencer_id <> ${q.influencerId}::uuid
                         and c.program_id in (select id from programs where merchant_id = ${q.merchantId}::uuid)
-                      limit 50) as others`,
+                      limit 50) as others,
+               array(select distinct u.influencer_id::text from sessions s join users u on u.id = s.user_id, h
+                      where s.ip_hash = h.ip_hash
+                        and s.created_at >= ${from}::timestamptz
+                        and s.created_at <= ${q.occurredAt.toISOString()}::timestamptz
+                        and u.role = 'influencer' and u.influencer_id <> ${q.influencerId}::uuid
+                        and u.influencer_id in (select m.influencer_id from program_memberships m
+                                                  join programs p on p.id = m.program_id
+                                                 where p.merchant_id = ${q.merchantId}::uuid)
+                      limit 50) as logins`,
   )
   return {
     email: row?.email ?? null,
@@ -68,6 +81,7 @@ export async function settlementEvidence(
     botScore: row?.bot_score ?? null,
     clicksOnLink: Number(row?.flood ?? 0),
     otherInfluencerIds: row?.others ?? [],
+    loginInfluencerIds: row?.logins ?? [],
   }
 }
 

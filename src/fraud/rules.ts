@@ -20,10 +20,10 @@ export interface FraudHit {
 }
 
 export const THRESHOLDS = {
-  // One address clicking links of this many *other* influencers of the same merchant within the window: a
-  // shopper comparing reviews touches one or two creators; four or more accounts seen from one address in a
-  // day is a household/office running several accounts, or cookie stuffing. Carrier NAT can share an address,
-  // which is why this holds for review and never rejects by itself.
+  // One address clicking links of (or logging in as) this many *other* influencers of the same merchant within
+  // the window: a shopper comparing reviews touches one or two creators; four or more accounts seen from one
+  // address in a day is a household/office running several accounts, or cookie stuffing. Carrier NAT can share
+  // an address, which is why this holds for review and never rejects by itself.
   sharedIpOtherInfluencers: 3,
   sharedIpWindowMs: 24 * 3_600_000,
   // Clicks on the deciding link from the deciding click's address within ±window: a person reopens a link a
@@ -65,23 +65,40 @@ export function selfReferral(f: {
   }
 }
 
-/** The converting address also clicked links of several other influencers of the merchant. */
+/**
+ * The converting address was also used by several other influencers of the merchant: it clicked their links, or
+ * logged in to their accounts (one person running several accounts logs in to them from home), in the window.
+ * An influencer seen both ways counts once.
+ */
 export function sharedIp(f: {
   ipHash: string | null
+  /** Other influencers whose links the address clicked. */
   otherInfluencerIds: readonly string[]
+  /** Other influencers whose accounts were logged in to from the address. */
+  loginInfluencerIds?: readonly string[]
   windowMs?: number
   min?: number
 }): FraudHit | null {
   const min = f.min ?? THRESHOLDS.sharedIpOtherInfluencers
   const windowMs = f.windowMs ?? THRESHOLDS.sharedIpWindowMs
-  const others = new Set(f.otherInfluencerIds)
+  const byClick = new Set(f.otherInfluencerIds)
+  const byLogin = new Set(f.loginInfluencerIds)
+  const others = new Set([...byClick, ...byLogin])
   if (!f.ipHash || others.size < min) return null
+  const how =
+    byLogin.size === 0
+      ? 'also clicked links of'
+      : byClick.size === 0
+        ? 'was also used to log in as'
+        : `also clicked links of ${byClick.size} and was used to log in as ${byLogin.size} of`
   return {
     rule: 'shared_ip',
-    reason: `the address that converted also clicked links of ${others.size} other influencers within ${hours(windowMs)} h (threshold ${min})`,
+    reason: `the address that converted ${how} ${others.size} other influencers within ${hours(windowMs)} h (threshold ${min})`,
     details: {
       ipHash: f.ipHash,
       otherInfluencers: others.size,
+      byClick: byClick.size,
+      byLogin: byLogin.size,
       otherInfluencerIds: [...others].slice(0, 20),
       windowHours: hours(windowMs),
       threshold: min,

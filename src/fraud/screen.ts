@@ -54,7 +54,11 @@ async function settlementHits(
   })
   const hits = [
     selfReferral({ customerEmailHash: conv.customerEmailHash, influencerEmailHash: hashEmail(ev.email) }),
-    sharedIp({ ipHash: ev.clickIpHash ?? conv.ipHash, otherInfluencerIds: ev.otherInfluencerIds }),
+    sharedIp({
+      ipHash: ev.clickIpHash ?? conv.ipHash,
+      otherInfluencerIds: ev.otherInfluencerIds,
+      loginInfluencerIds: ev.loginInfluencerIds,
+    }),
     clickedAt
       ? clickFlood({ ipHash: ev.clickIpHash, clicksOnLink: ev.clicksOnLink, botScore: ev.botScore })
       : null,

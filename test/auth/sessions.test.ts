@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
 import { deriveJwtKey, signAccessToken } from '../../src/auth/jwt.ts'
+import { hashIp } from '../../src/shared/ip-hash.ts'
 import { startTestServer, testAdminKey, testRuntime, testSecretsEnv } from '../helpers/app.ts'
 import { createTestDb } from '../helpers/databases.ts'
 import { issueKey } from '../helpers/keys.ts'
@@ -270,6 +271,12 @@ test('login, failures, refresh, logout and password changes are audited with the
     ip: '203.0.113.9',
     actor_user_id: userId,
   })
+  // The session keeps the login address's salted hash too, the one clicks carry (the shared_ip fraud rule's).
+  const [session] = await store.query<{ ip_hash: string | null }>(
+    'select ip_hash from sessions where id = $1',
+    [sid],
+  )
+  expect(session?.ip_hash).toBe(hashIp(rt.config.secrets.ipHashSalt, '203.0.113.9'))
   const all = rows.map((x) => x.all).join('\n')
   for (const secret of [
     PASSWORD,

@@ -44,21 +44,50 @@ describe('self_referral', () => {
 })
 
 describe('shared_ip', () => {
-  const others = (n: number) => Array.from({ length: n }, (_, i) => `inf-${i}`)
+  const others = (n: number, p = 'inf') => Array.from({ length: n }, (_, i) => `${p}-${i}`)
   test.each([
-    ['no other influencer', 'h1', [], false],
-    ['two others (a shopper comparing reviews)', 'h1', others(2), false],
-    ['exactly the threshold', 'h1', others(THRESHOLDS.sharedIpOtherInfluencers), true],
-    ['many others', 'h1', others(7), true],
-    ['duplicates count once', 'h1', ['a', 'a', 'b', 'b'], false],
-    ['no address known', null, others(5), false],
-  ])('%s → %p', (_name, ipHash, ids, hit) => {
-    const r = sharedIp({ ipHash, otherInfluencerIds: ids })
+    ['no other influencer', 'h1', [], [], false],
+    ['two others (a shopper comparing reviews)', 'h1', others(2), [], false],
+    ['exactly the threshold', 'h1', others(THRESHOLDS.sharedIpOtherInfluencers), [], true],
+    ['many others', 'h1', others(7), [], true],
+    ['duplicates count once', 'h1', ['a', 'a', 'b', 'b'], [], false],
+    ['no address known', null, others(5), [], false],
+    ['logins alone: three other accounts logged in from the address', 'h1', [], others(3, 'l'), true],
+    ['two logins are not enough', 'h1', [], others(2, 'l'), false],
+    ['two by click and one by login add up', 'h1', others(2), ['l-0'], true],
+    ['clicked and logged in as the same two: still two', 'h1', ['a', 'b'], ['b', 'a'], false],
+    ['logins with no address known', null, [], others(5, 'l'), false],
+  ])('%s', (_name, ipHash, clicked, logins, hit) => {
+    const r = sharedIp({ ipHash, otherInfluencerIds: clicked, loginInfluencerIds: logins })
     expect(r !== null).toBe(hit)
     if (r) {
-      expect(r.reason).toContain(`${new Set(ids).size} other influencers within 24 h`)
-      expect(r.details).toMatchObject({ ipHash: 'h1', otherInfluencers: new Set(ids).size, threshold: 3 })
+      const all = new Set([...clicked, ...logins])
+      expect(r.reason).toContain(`${all.size} other influencers within 24 h`)
+      expect(r.details).toMatchObject({
+        ipHash: 'h1',
+        otherInfluencers: all.size,
+        byClick: new Set(clicked).size,
+        byLogin: new Set(logins).size,
+        threshold: 3,
+      })
     }
+  })
+  test.each([
+    [['a', 'b', 'c'], [], 'the address that converted also clicked links of 3 other influencers within 24 h'],
+    [
+      [],
+      ['a', 'b', 'c'],
+      'the address that converted was also used to log in as 3 other influencers within 24 h',
+    ],
+    [
+      ['a', 'b'],
+      ['b', 'c'],
+      'the address that converted also clicked links of 2 and was used to log in as 2 of 3 other influencers within 24 h',
+    ],
+  ])('the reason says how the address was shared: %p by click, %p by login', (clicked, logins, reason) => {
+    expect(sharedIp({ ipHash: 'h1', otherInfluencerIds: clicked, loginInfluencerIds: logins })?.reason).toBe(
+      `${reason} (threshold 3)`,
+    )
   })
 })
 

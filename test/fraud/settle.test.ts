@@ -1,15 +1,19 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { deriveJwtKey } from '../../src/auth/jwt.ts'
+import { login } from '../../src/auth/sessions.ts'
 import { approveDue } from '../../src/commissions/service.ts'
 import { hashIp } from '../../src/shared/ip-hash.ts'
 import { testAdminKey } from '../helpers/app.ts'
 import { issueKey } from '../helpers/keys.ts'
 import { one, settleFixture } from '../helpers/settle.ts'
+import { userWithPassword } from '../auth/helpers.ts'
 
 // Fraud rules run where commissions are made (settlement, in its transaction): a hit holds the commission with
 // an open flag; the approver passes it by; a merchant or admin clears (release) or rejects (reversal 'fraud').
 const fx = await settleFixture()
 const { store, post, plantClick } = fx
 const salt = fx.config.secrets.ipHashSalt
+const PASSWORD = 'a long enough test password'
 let n = 0
 const sale = (over: Record<string, unknown> = {}) => ({
   type: 'sale',
@@ -57,8 +61,8 @@ const call = async (key: string, method: string, path: string, body?: unknown) =
   return { status: res.status, body: (await res.json()) as any }
 }
 
-/** Another influencer of the demo program with a link of their own, for multi-account evidence. */
-async function otherInfluencer(handle: string) {
+/** Another influencer of the demo program (or of none) with a link of their own, for multi-account evidence. */
+async function otherInfluencer(handle: string, { member = true } = {}) {
   const [inf] = await store.query<{ id: string }>(
     `insert into influencers (org_id, handle, display_name, email, currency)
        select org_id, $1, $1, $1 || '@creators.example', 'USD' from influencers where handle = 'ava'
@@ -66,10 +70,11 @@ async function otherInfluencer(handle: string) {
     [handle],
   )
   if (!inf) throw new Error('no influencer')
-  await store.query(`insert into program_memberships (program_id, influencer_id) values ($1, $2)`, [
-    fx.programId,
-    inf.id,
-  ])
+  if (member)
+    await store.query(`insert into program_memberships (program_id, influencer_id) values ($1, $2)`, [
+      fx.programId,
+      inf.id,
+    ])
   const [link] = await store.query<{ id: string }>(
     `insert into tracking_links (slug, program_id, influencer_id, asset, destination_url)
        values ($1, $2, $3, 'ig', 'https://glowlabs.example/') returning id::text`,
@@ -173,6 +178,40 @@ describe('settlement-time rules hold commissions', () => {
       sale({ click_id: (await plantClick(new Date(t + 60_000), { ipHash: ip2 })).token }),
     )
     expect(await flagsOf(ok)).toEqual([])
+  })
+
+  test("shared IP by login: the buyer's address logged in to 3 other influencers' accounts → held", async () => {
+    const ip = '192.0.2.61'
+    const sessions = { store, jwtKey: deriveJwtKey(fx.config.secrets.masterKey), ipHashSalt: salt }
+    const loginFrom = async (handle: string, member = true) => {
+      const o = await otherInfluencer(handle, { member })
+      const u = await userWithPassword(fx.app, { influencerId: o.influencerId }, PASSWORD)
+      await login(sessions, { email: u.email, password: PASSWORD }, { ip, userAgent: 'test' })
+      return o.influencerId
+    }
+    const [ivy, kai] = [await loginFrom('ivy'), await loginFrom('kai')]
+    // Not in any of the merchant's programs: not the merchant's to hear about, so not counted.
+    const outsider = await loginFrom('oto', false)
+    // The login kept the address as the salted hash clicks carry.
+    const [session] = await store.query<{ ip_hash: string | null }>(
+      `select s.ip_hash from sessions s join users u on u.id = s.user_id where u.influencer_id = $1`,
+      [outsider],
+    )
+    expect(session?.ip_hash).toBe(hashIp(salt, ip))
+    const buy = () => stored(sale({ sub_id: 'ava', customer_ip: ip, occurred_at: new Date().toISOString() }))
+    expect(await flagsOf(await buy())).toEqual([])
+
+    const rio = await loginFrom('rio')
+    const [flag, ...more] = await flagsOf(await buy())
+    expect(more).toEqual([])
+    expect(flag).toMatchObject({
+      rule: 'shared_ip',
+      reason:
+        'the address that converted was also used to log in as 3 other influencers within 24 h (threshold 3)',
+      details: { ipHash: hashIp(salt, ip), byClick: 0, byLogin: 3 },
+    })
+    expect([...(flag?.details.otherInfluencerIds as string[])].sort()).toEqual([ivy, kai, rio].sort())
+    expect(JSON.stringify(flag)).not.toContain(ip)
   })
 })
 

@@ -77,10 +77,14 @@ export const sessions = pgTable(
     lastUsedAt: tstz('last_used_at'),
     revokedAt: tstz('revoked_at'),
     ip: text('ip'),
+    // The login address as the salted hash clicks and conversions carry (shared/ip-hash.ts), so the shared_ip
+    // fraud rule can match a converting address against influencer logins without knowing either address.
+    ipHash: text('ip_hash'),
     userAgent: text('user_agent'),
   },
   (t) => [
     index('sessions_user_idx').on(t.userId),
+    index('sessions_ip_hash_created_idx').on(t.ipHash, t.createdAt),
     check('sessions_refresh_hash_sha256', sql`${t.refreshHash} ~ '^[0-9a-f]{64}$'`),
   ],
 )
