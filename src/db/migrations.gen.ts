@@ -22,6 +22,7 @@ import m0018 from '../../drizzle/0018_stats_rollups_reshape_prep.sql' with { typ
 import m0019 from '../../drizzle/0019_stats_rollups_reshape.sql' with { type: 'text' }
 import m0020 from '../../drizzle/0020_stats_rollups_reshape_triggers.sql' with { type: 'text' }
 import m0021 from '../../drizzle/0021_sessions_ip_hash.sql' with { type: 'text' }
+import m0022 from '../../drizzle/0022_click_rollup_queue.sql' with { type: 'text' }
 import journal from '../../drizzle/meta/_journal.json' with { type: 'json' }
 
 const sqlByTag: Record<string, string> = {
@@ -47,6 +48,7 @@ const sqlByTag: Record<string, string> = {
   '0019_stats_rollups_reshape': m0019,
   '0020_stats_rollups_reshape_triggers': m0020,
   '0021_sessions_ip_hash': m0021,
+  '0022_click_rollup_queue': m0022,
 }
 
 /** Every migration in journal order, shaped for db/migrate.ts. */

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { rmSync } from 'node:fs'
+import postgres from 'postgres'
 import { encodeCopyRows } from '../../src/db/copy-format.ts'
 import { ClickJournal } from '../../src/redirect/click-journal.ts'
 import { CLICK_COLUMNS } from '../../src/redirect/click-encoder.ts'
@@ -179,5 +180,44 @@ describe('click rollups through real redirects and the flusher', () => {
     // A product name a spreadsheet would run as a formula is exported as text.
     const csv = await stats(rt.app, `/top-products?programId=${fx.programId}&format=csv`)
     expect(csv.text).toContain(",serum,'=Vitamin C Serum,")
+  })
+})
+
+// Last: these add clicks the exact counts above do not expect.
+describe('the rollup queue', () => {
+  test('the running flusher folds queued clicks into the rollups by itself, about once a second', async () => {
+    const queued = async () =>
+      Number((await store.query<{ n: string }>('select count(*)::text as n from click_rollup_queue'))[0]?.n)
+    const before = (await stats(rt.app, `/summary?linkId=${await linkId('st1')}`)).body.clicks
+    expect(await queued()).toBe(0)
+    expect((await go('st1', '203.0.113.9', WINDOWS)).status).toBe(302)
+    // No stats read and no drain here: only the flusher's own timer can empty the queue.
+    let seen = 0
+    for (let i = 0; i < 100 && (seen === 0 || (await queued()) > 0); i++) {
+      seen ||= Number((await store.query<{ n: string }>('select count(*)::text as n from clicks'))[0]?.n)
+      await Bun.sleep(50)
+    }
+    expect(await queued()).toBe(0)
+    const [row] = await store.query<{ n: string }>(
+      `select sum(clicks)::text as n from click_rollups_link_daily where link_id = $1`,
+      [await linkId('st1')],
+    )
+    expect(Number(row?.n)).toBe(before + 1)
+  })
+
+  test('one folder at a time: a non-waiting fold while another holds the lock does nothing', async () => {
+    // A second session holds the folders' lock, as another host's fold would.
+    const other = postgres(url, { max: 1, onnotice: () => {} })
+    try {
+      await other.begin(async (tx) => {
+        await tx`select pg_advisory_xact_lock(hashtext('click_rollups_apply'))`
+        const [r] = await store.query<{ ok: boolean }>('select click_rollups_apply(false) as ok')
+        expect(r?.ok).toBe(false)
+      })
+    } finally {
+      await other.end()
+    }
+    const [r] = await store.query<{ ok: boolean }>('select click_rollups_apply(false) as ok')
+    expect(r?.ok).toBe(true)
   })
 })
