@@ -74,8 +74,13 @@ export const commissionsPlugin = ({ store, authenticate }: { store: Store; authe
     )
     .post(
       '/commissions/:id/approve',
-      async ({ principal, params }) =>
-        commissionView(await approveCommission(db, (await forReview(principal, params.id)).id)),
+      async ({ principal, clientIp, params }) =>
+        commissionView(
+          await approveCommission(db, (await forReview(principal, params.id)).id, {
+            principal,
+            ip: clientIp,
+          }),
+        ),
       {
         params: IdParams,
         response: { 200: CommissionBody, ...errors },
@@ -90,8 +95,13 @@ export const commissionsPlugin = ({ store, authenticate }: { store: Store; authe
     )
     .post(
       '/commissions/:id/reverse',
-      async ({ principal, params, body }) =>
-        commissionView(await reverseCommission(db, (await forReview(principal, params.id)).id, body.reason)),
+      async ({ principal, clientIp, params, body }) =>
+        commissionView(
+          await reverseCommission(db, (await forReview(principal, params.id)).id, body.reason, {
+            principal,
+            ip: clientIp,
+          }),
+        ),
       {
         params: IdParams,
         body: ReverseInput,

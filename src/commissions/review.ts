@@ -8,6 +8,8 @@ import {
   programs,
   reversals,
 } from '../db/schema/index.ts'
+import { recordAudit } from '../audit/service.ts'
+import type { Principal } from '../auth/principal.ts'
 import type { Db } from '../db/store.ts'
 import { commissionApproved, emitEvent, merchantsOf } from '../events/emit.ts'
 import { HttpError } from '../shared/errors.ts'
@@ -166,7 +168,36 @@ export async function explainCommission(db: Db, id: string, owner?: SQL) {
 }
 
 /** A merchant approves before the hold ends. Only a pending commission moves; anything else is a 409. */
-export async function approveCommission(db: Db, id: string, now = new Date()): Promise<Commission> {
+/** Who acted by hand, for the audit trail; null for the system (a fraud decision audits itself). */
+export type ReviewActor = { readonly principal: Principal; readonly ip: string | null } | null
+
+const audited = (
+  tx: Db,
+  actor: ReviewActor,
+  action: string,
+  before: Commission,
+  after: Commission,
+  reason?: string,
+) =>
+  actor
+    ? recordAudit(tx, {
+        actor: actor.principal,
+        action,
+        targetType: 'commission',
+        targetId: after.id,
+        ip: actor.ip,
+        before: { status: before.status, grossMinor: before.grossMinor },
+        after: { status: after.status, grossMinor: after.grossMinor },
+        details: reason ? { reason } : null,
+      })
+    : undefined
+
+export async function approveCommission(
+  db: Db,
+  id: string,
+  actor: ReviewActor = null,
+  now = new Date(),
+): Promise<Commission> {
   const c = await getCommission(db, id)
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -185,6 +216,7 @@ export async function approveCommission(db: Db, id: string, now = new Date()): P
       throw new HttpError(409, 'not_pending', `commission is ${c.status}; only pending ones can be approved`)
     const merchantId = (await merchantsOf(tx, [row.programId]))(row.programId)
     await emitEvent(tx, commissionApproved(row, merchantId))
+    await audited(tx, actor, 'commission.approved', c, row)
     return row
   })
 }
@@ -194,7 +226,13 @@ export async function approveCommission(db: Db, id: string, now = new Date()): P
  * Before payout the commission ends reversed; after payout the influencer gets a clawback entry instead.
  * The row lock makes a repeated or concurrent request find nothing left (409), never reverse twice.
  */
-export async function reverseCommission(db: Db, id: string, reason: string, now = new Date()) {
+export async function reverseCommission(
+  db: Db,
+  id: string,
+  reason: string,
+  actor: ReviewActor = null,
+  now = new Date(),
+) {
   const found = await getCommission(db, id)
   return db.transaction(async (tx) => {
     const [c] = await tx.select().from(commissions).where(eq(commissions.id, found.id)).for('update')
@@ -216,6 +254,7 @@ export async function reverseCommission(db: Db, id: string, reason: string, now 
       reason,
       at: now,
     })
+    await audited(tx, actor, 'commission.reversed', c, row ?? c, reason)
     return row ?? c
   })
 }

@@ -31,9 +31,9 @@ export const payoutsPlugin = (o: { store: Store; deps: PayoutDeps; authenticate:
     .use(principalAuth(o.authenticate))
     .post(
       '/runs',
-      ({ principal, body }) => {
+      ({ principal, clientIp, body }) => {
         requireAdmin(principal)
-        return runPayouts(deps, body)
+        return runPayouts(deps, body, { principal, ip: clientIp })
       },
       {
         body: RunInput,
@@ -99,11 +99,11 @@ export const payoutsPlugin = (o: { store: Store; deps: PayoutDeps; authenticate:
     )
     .post(
       '/:id/mark-paid',
-      async ({ principal, params, body }) => {
+      async ({ principal, clientIp, params, body }) => {
         // Found first, so someone else's payout is a 404; an influencer's own is a 403 (it may not confirm it).
         const p = await getPayout(db, params.id, ownedPayouts(principal))
         requireKind(principal, 'admin')
-        return payoutView(await markPaid(db, p.id, body.reference))
+        return payoutView(await markPaid(db, p.id, body.reference, { principal, ip: clientIp }))
       },
       {
         params: IdParams,

@@ -1,4 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
+import { recordAudit } from '../audit/service.ts'
+import type { Principal } from '../auth/principal.ts'
 import { commissions, type Payout, payoutRuns, payouts } from '../db/schema/index.ts'
 import { rawRows } from '../db/rows.ts'
 import type { Db } from '../db/store.ts'
@@ -44,6 +46,8 @@ export interface RunReport {
 export async function runPayouts(
   deps: PayoutDeps,
   opts: { period: string; currency: string; influencerId?: string },
+  /** Who started it (the API's admin), for the audit trail; none for the scheduler and the CLI. */
+  by: { principal: Principal; ip: string | null } | null = null,
 ): Promise<RunReport> {
   const currency = opts.currency.toUpperCase()
   await deps.db.insert(payoutRuns).values({ period: opts.period, currency }).onConflictDoNothing()
@@ -58,6 +62,20 @@ export async function runPayouts(
       .update(payoutRuns)
       .set({ status: 'running', startedAt: new Date() })
       .where(eq(payoutRuns.id, run.id))
+    // Only the process that got the lock: a run refused as already running made no change to record.
+    await recordAudit(deps.db, {
+      actor: by?.principal ?? null,
+      action: 'payout_run.started',
+      targetType: 'payout_run',
+      targetId: run.id,
+      ip: by?.ip ?? null,
+      details: {
+        period: run.period,
+        currency,
+        influencerId: opts.influencerId ?? null,
+        by: by ? 'api' : 'system',
+      },
+    })
     const out: Payout[] = []
     const inFlight = await deps.db
       .select()

@@ -1,3 +1,4 @@
+import { recordAudit } from '../audit/service.ts'
 import { and, eq, type SQL } from 'drizzle-orm'
 import { influencerRows, seesInfluencer } from '../auth/ownership.ts'
 import type { Principal } from '../auth/principal.ts'
@@ -97,11 +98,26 @@ export async function requestedInfluencer(db: Db, p: Principal, named: string | 
 }
 
 /** Manual and ACH payouts are paid outside SkinStack; an admin records the transfer's reference. */
-export async function markPaid(db: Db, id: string, reference: string): Promise<Payout> {
+export async function markPaid(
+  db: Db,
+  id: string,
+  reference: string,
+  by: { principal: Principal; ip: string | null },
+): Promise<Payout> {
   const p = await getPayout(db, id)
   if (p.method !== 'manual' && p.method !== 'ach')
     throw new HttpError(409, 'not_manual', `a ${p.method} payout is confirmed by its provider, not by hand`)
   if (p.status === 'failed')
     throw new HttpError(409, 'payout_failed', 'a failed payout cannot be marked paid')
-  return recordResult(db, p, { status: 'paid', providerRef: reference })
+  const paid = await recordResult(db, p, { status: 'paid', providerRef: reference })
+  await recordAudit(db, {
+    actor: by.principal,
+    action: 'payout.marked_paid',
+    targetType: 'payout',
+    targetId: p.id,
+    ip: by.ip,
+    before: { status: p.status },
+    after: { status: paid.status, reference },
+  })
+  return paid
 }

@@ -30,6 +30,13 @@ const saleFor = async (order: string, total = '100.00') => {
   return c as { id: string; status: string; net: { amount: string } }
 }
 
+const auditOf = (commissionId: string) =>
+  fx.store.query<{ action: string; before: string; after: string }>(
+    `select action, before->>'status' as before, after->>'status' as after from audit_log
+      where target_type = 'commission' and target_id = $1 order by occurred_at, id`,
+    [commissionId],
+  )
+
 describe('/api/v1/commissions', () => {
   test('list, get and explain show exact money and every step', async () => {
     const c = await saleFor('api-1')
@@ -68,6 +75,10 @@ describe('/api/v1/commissions', () => {
     expect([ok.status, ok.body.status]).toEqual([200, 'approved'])
     const again = await call(`/api/v1/commissions/${c.id}/approve`, { method: 'POST' })
     expect([again.status, again.body.error.code]).toEqual([409, 'not_pending'])
+    // One audit entry: the refused second approve changed nothing, so it records nothing.
+    expect(await auditOf(c.id)).toEqual([
+      { action: 'commission.approved', before: 'pending', after: 'approved' },
+    ])
   })
 
   test('a manual reversal reverses what is left, once; balances follow the ledger', async () => {
@@ -86,6 +97,9 @@ describe('/api/v1/commissions', () => {
       body: JSON.stringify({ reason: 'again' }),
     })
     expect([twice.status, twice.body.error.code]).toEqual([409, 'nothing_to_reverse'])
+    expect(await auditOf(c.id)).toEqual([
+      { action: 'commission.reversed', before: 'pending', after: 'reversed' },
+    ])
     expect(pending(await call(`/api/v1/balances?influencerId=${fx.influencerId}`))).toBe(pending(before))
   })
 

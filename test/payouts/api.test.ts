@@ -53,6 +53,23 @@ describe('/api/v1/payouts (manual method)', () => {
       `select count(*)::text as n from commissions where status = 'paid'`,
     )
     expect(c?.n).toBe('4')
+    // The run and the hand confirmation are in the audit trail, with who did them.
+    const trail = await store.query<{
+      action: string
+      target: string
+      actor: string | null
+      period: string | null
+    }>(
+      `select action, target_id as target, actor_user_id::text as actor, details->>'period' as period
+         from audit_log where (action = 'payout_run.started' and details->>'by' = 'api') or action = 'payout.marked_paid'
+        order by occurred_at, id`,
+    )
+    expect(trail.map((t) => [t.action, t.period])).toEqual([
+      ['payout_run.started', '2026-11'],
+      ['payout.marked_paid', null],
+    ])
+    expect(trail[0]?.target).toBe(run.json().runId)
+    expect(trail[1]?.target).toBe(p?.id)
   })
 
   test('bad input is a clear 4xx', async () => {
