@@ -9,6 +9,7 @@ Load benchmark of GET /l/:slug on the compiled binary against a bare Bun.serve f
   --duration D       each measured wrk run, whole seconds: 10s, 1m (default 10s; --quick 2s)
   --warmup D         wrk warm-up run on the hot set before measuring (default 3s; --quick 1s)
   --connections N    wrk connections (default 64)
+  --miss-rate N      cold-slug requests per second of the fixed-rate miss probe (default 1000)
   --threads N        wrk threads (default 1)
   --spin             keep both pinned cores out of idle with SCHED_IDLE busy loops: steadier baselines on
                      VMs whose halted vCPUs wake slowly, but ~15% off a Postgres-bound binary here
@@ -31,6 +32,7 @@ export interface Params {
   durationS: number
   warmupS: number
   connections: number
+  missRate: number
   threads: number
   quick: boolean
   build: boolean
@@ -68,6 +70,7 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
     durationS: quick ? 2 : 10,
     warmupS: quick ? 1 : 3,
     connections: 64,
+    missRate: 1_000,
     threads: 1,
     quick,
     build: false,
@@ -107,6 +110,9 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
         break
       case '--connections':
         p.connections = positiveInt(flag, value())
+        break
+      case '--miss-rate':
+        p.missRate = positiveInt(flag, value())
         break
       case '--threads':
         p.threads = positiveInt(flag, value())

@@ -14,6 +14,7 @@ import {
   type Stopped,
 } from './procs.ts'
 import { toRow, type ScenarioRow } from './report.ts'
+import { fixedRateMisses, type FixedRateRun } from './fixed-rate.ts'
 import { runWrk, type WrkRun } from './wrk.ts'
 
 export interface Ctx {
@@ -61,6 +62,8 @@ export interface BinaryRun {
   warm: ScenarioRow
   hit: ScenarioRow
   miss: ScenarioRow
+  /** Cold slugs at a fixed rate (open loop), before the saturating miss run: the latency target's measure. */
+  missFixed: FixedRateRun
   rss: { atStart: ProcReading; afterWarmup: ProcReading; atEnd: ProcReading }
   serverMetrics: Record<string, number> | null
   shutdown: Stopped
@@ -90,7 +93,14 @@ export async function runBinary(ctx: Ctx): Promise<BinaryRun> {
     `cache hit: ${p.durationS}s over ${p.hot} slugs; cache miss: ≤ ${p.durationS}s, one pass over the rest`,
   )
   const hit = toRow('redirect, cache hit', await load(ctx, url, hotScript(p), p.durationS, srv.pid))
-  const missScript: WrkRun['script'] = ['once', p.hot + 1, p.links, process.pid]
+  // The top slugs go to the fixed-rate probe, so each run meets only slugs never requested before.
+  const fixedSeconds = Math.min(5, p.durationS)
+  const fixedFirst = p.links - p.missRate * fixedSeconds + 1
+  if (fixedFirst <= p.hot + 1)
+    throw new Error(`--links ${p.links} leaves no cold slugs for --miss-rate ${p.missRate}`)
+  ctx.log(`cache miss at a fixed ${p.missRate}/s for ${fixedSeconds}s (open loop), then saturated by wrk`)
+  const missFixed = await fixedRateMisses(url, fixedFirst, p.missRate, fixedSeconds)
+  const missScript: WrkRun['script'] = ['once', p.hot + 1, fixedFirst - 1, process.pid]
   const miss = toRow('redirect, cache miss', await load(ctx, url, missScript, p.durationS, srv.pid))
   const atEnd = await readProc(srv.pid)
   const serverMetrics = await metricsRedirectByStatus(url)
@@ -98,5 +108,5 @@ export async function runBinary(ctx: Ctx): Promise<BinaryRun> {
   const output = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean)
   if (output.length)
     console.error(`--- skinstack output (LOG_LEVEL=warn), last lines ---\n${output.slice(-15).join('\n')}`)
-  return { pass, warm, hit, miss, rss: { atStart, afterWarmup, atEnd }, serverMetrics, shutdown }
+  return { pass, warm, hit, miss, missFixed, rss: { atStart, afterWarmup, atEnd }, serverMetrics, shutdown }
 }
