@@ -4,6 +4,7 @@
 // below saturation. A closed-loop saturation run (wrk) instead measures queueing: with 64 connections in
 // flight, p99 ≥ 64 / throughput whatever one miss costs.
 import { slugOf } from './db.ts'
+import { nearestRank } from './percentile.ts'
 
 export interface FixedRateRun {
   rate: number
@@ -17,8 +18,7 @@ export interface FixedRateRun {
   maxMs: number
 }
 
-const quantile = (sorted: number[], q: number) =>
-  Math.round((sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0) * 1000) / 1000
+const quantile = (sorted: number[], q: number) => Math.round(nearestRank(sorted, q) * 1000) / 1000
 
 /** GET /l/<slug> for links first..first+rate*seconds-1, one each, `rate` per second, each slug once. */
 export async function fixedRateMisses(

@@ -6,6 +6,7 @@
 // Deliveries are a pure function of (runId, index), so a later run replays byte-identical duplicates.
 import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { nearestRank } from './percentile.ts'
 
 export interface LoadArgs {
   url: string
@@ -93,8 +94,7 @@ export function buildDelivery(a: LoadArgs, i: number): { body: string; headers: 
   }
 }
 
-const pct = (sorted: Float64Array, p: number) =>
-  sorted.length ? (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0) : 0
+const pct = (sorted: Float64Array, p: number) => nearestRank(sorted, p / 100)
 const r3 = (n: number) => Math.round(n * 1000) / 1000
 
 function procCpuS(pid: number): number | null {

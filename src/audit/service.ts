@@ -2,6 +2,12 @@ import { sql } from 'drizzle-orm'
 import type { Principal } from '../auth/principal.ts'
 import type { Db } from '../db/store.ts'
 
+/** A person acting through the API: who, and from which address (the forwarded one behind trusted proxies). */
+export interface AuditActor {
+  readonly principal: Principal
+  readonly ip: string | null
+}
+
 /** What a sensitive action did, to whom, from where. Written in the action's own transaction. */
 export interface AuditEntry {
   /** Who acted: a principal, or null for the system itself (a scheduler, the CLI). */

@@ -8,8 +8,7 @@ import {
   programs,
   reversals,
 } from '../db/schema/index.ts'
-import { recordAudit } from '../audit/service.ts'
-import type { Principal } from '../auth/principal.ts'
+import { type AuditActor, recordAudit } from '../audit/service.ts'
 import type { Db } from '../db/store.ts'
 import { commissionApproved, emitEvent, merchantsOf } from '../events/emit.ts'
 import { HttpError } from '../shared/errors.ts'
@@ -167,9 +166,8 @@ export async function explainCommission(db: Db, id: string, owner?: SQL) {
   }
 }
 
-/** A merchant approves before the hold ends. Only a pending commission moves; anything else is a 409. */
 /** Who acted by hand, for the audit trail; null for the system (a fraud decision audits itself). */
-export type ReviewActor = { readonly principal: Principal; readonly ip: string | null } | null
+export type ReviewActor = AuditActor | null
 
 const audited = (
   tx: Db,
@@ -192,6 +190,7 @@ const audited = (
       })
     : undefined
 
+/** A merchant approves before the hold ends. Only a pending commission moves; anything else is a 409. */
 export async function approveCommission(
   db: Db,
   id: string,

@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm'
-import { recordAudit } from '../audit/service.ts'
+import { type AuditActor, recordAudit } from '../audit/service.ts'
 import { type Principal, requireScope } from '../auth/principal.ts'
 import { reverseCommission } from '../commissions/service.ts'
 import { rawRows } from '../db/rows.ts'
@@ -16,10 +16,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const notFound = (id: string) => new HttpError(404, 'fraud_flag_not_found', `no fraud flag ${id}`)
 
 /** Who decides, for the audit trail. */
-export interface Actor {
-  readonly principal: Principal
-  readonly ip: string | null
-}
+export type Actor = AuditActor
 
 interface Row {
   id: string

@@ -1,6 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
-import { recordAudit } from '../audit/service.ts'
-import type { Principal } from '../auth/principal.ts'
+import { type AuditActor, recordAudit } from '../audit/service.ts'
 import { commissions, type Payout, payoutRuns, payouts } from '../db/schema/index.ts'
 import { rawRows } from '../db/rows.ts'
 import type { Db } from '../db/store.ts'
@@ -47,7 +46,7 @@ export async function runPayouts(
   deps: PayoutDeps,
   opts: { period: string; currency: string; influencerId?: string },
   /** Who started it (the API's admin), for the audit trail; none for the scheduler and the CLI. */
-  by: { principal: Principal; ip: string | null } | null = null,
+  by: AuditActor | null = null,
 ): Promise<RunReport> {
   const currency = opts.currency.toUpperCase()
   await deps.db.insert(payoutRuns).values({ period: opts.period, currency }).onConflictDoNothing()

@@ -1,5 +1,5 @@
-import { recordAudit } from '../audit/service.ts'
 import { and, eq, type SQL } from 'drizzle-orm'
+import { type AuditActor, recordAudit } from '../audit/service.ts'
 import { influencerRows, seesInfluencer } from '../auth/ownership.ts'
 import type { Principal } from '../auth/principal.ts'
 import { influencers, type Payout, payouts } from '../db/schema/index.ts'
@@ -98,12 +98,7 @@ export async function requestedInfluencer(db: Db, p: Principal, named: string | 
 }
 
 /** Manual and ACH payouts are paid outside SkinStack; an admin records the transfer's reference. */
-export async function markPaid(
-  db: Db,
-  id: string,
-  reference: string,
-  by: { principal: Principal; ip: string | null },
-): Promise<Payout> {
+export async function markPaid(db: Db, id: string, reference: string, by: AuditActor): Promise<Payout> {
   const p = await getPayout(db, id)
   if (p.method !== 'manual' && p.method !== 'ach')
     throw new HttpError(409, 'not_manual', `a ${p.method} payout is confirmed by its provider, not by hand`)
