@@ -9,16 +9,18 @@
 // clicks must equal the 302s the clients saw. Prints a table, writes bench/results/redirect.json, and exits
 // 1 when an enforced target is missed (--no-assert: 0), 2 on bad usage or a missing tool.
 import { existsSync } from 'node:fs'
-import { cpus, release } from 'node:os'
+import { cpus } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs, USAGE, UsageError, type Params } from './lib/args.ts'
 import { binaryInfo, ensureBinary } from './lib/binary.ts'
-import { benchSecrets, countClicks, createBenchDb, migrateWithBinary, seedLinks } from './lib/db.ts'
+import { countClicks, prepareBinaryDb } from './lib/db.ts'
 import { choosePinning, machineBusy, startSpinners } from './lib/procs.ts'
+import { machineInfo } from './lib/machine.ts'
 import { benchScratch } from './lib/scratch.ts'
+import { runBench } from './lib/entry.ts'
 import { buildTargets, printTable, printTargets, writeResults, type ScenarioRow } from './lib/report.ts'
 import { runBaseline, runBinary, type Ctx } from './lib/scenarios.ts'
-import { ensureWrk, ToolError } from './lib/wrk.ts'
+import { ensureWrk } from './lib/wrk.ts'
 
 const root = resolve(import.meta.dir, '..')
 const { dbName, tmp, state: scratch, cleanup } = benchScratch('skinstack-bench-')
@@ -46,24 +48,15 @@ async function main(p: Params): Promise<number> {
   const binary = binaryInfo(bin)
   if (p.spin && pin) startSpinners([pin.server, pin.load])
 
-  const dbUrl = (
-    await createBenchDb(p.databaseUrl, dbName).catch((e: Error) => {
-      const where = Object.assign(new URL(p.databaseUrl), { password: '' }).toString()
-      throw new ToolError(`cannot create a database through ${where} (BENCH_DATABASE_URL): ${e.message}`)
-    })
-  ).url
-  scratch.databaseUrl = p.databaseUrl
+  const { dbUrl, env, migrateMs, seeded } = await prepareBinaryDb({
+    adminUrl: p.databaseUrl,
+    dbName,
+    bin,
+    tmp,
+    links: p.links,
+    scratch,
+  })
   scratch.keepDb = p.keepDb
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    DATABASE_URL: dbUrl,
-    ...benchSecrets(),
-    LOG_LEVEL: 'warn',
-    HOST: '127.0.0.1',
-    DATA_DIR: join(tmp, 'data'),
-  }
-  const migrateMs = await migrateWithBinary(bin, env, tmp)
-  const seeded = await seedLinks(dbUrl, p.links)
   log(
     `${binary.version}; database ${dbName}: migrated in ${migrateMs} ms, ${seeded.count} links in ${seeded.ms} ms`,
   )
@@ -143,14 +136,7 @@ async function main(p: Params): Promise<number> {
   }
   writeResults(out, {
     at: new Date().toISOString(),
-    machine: {
-      cpus: cpuCount,
-      cpuModel: cpus()[0]?.model ?? '?',
-      kernel: release(),
-      bunVersion: Bun.version,
-      busyAtStart,
-      pinning,
-    },
+    machine: machineInfo({ busyAtStart, pinning }),
     params: { ...p, databaseUrl: undefined, database: dbName, binary, migrateMs, seedMs: seeded.ms },
     baselineRps,
     scenarios,
@@ -169,23 +155,9 @@ async function main(p: Params): Promise<number> {
   return failed.length && p.assert ? 1 : 0
 }
 
-let code = 1
-try {
-  const parsed = parseArgs(Bun.argv.slice(2), process.env)
-  if (parsed === 'help') {
-    console.log(USAGE)
-    code = 0
-  } else {
-    code = await main(parsed)
-  }
-} catch (err) {
-  const usage = err instanceof UsageError
-  if (usage || err instanceof ToolError)
-    console.error(`bench: ${(err as Error).message}${usage ? `\n\n${USAGE}` : ''}`)
-  else if (!scratch.interrupted)
-    console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
-  code = usage || err instanceof ToolError ? 2 : 1
-} finally {
-  await cleanup()
-}
-process.exit(code)
+await runBench({
+  usage: USAGE,
+  parse: () => parseArgs(Bun.argv.slice(2), process.env),
+  main,
+  scratch: { state: scratch, cleanup },
+})

@@ -8,14 +8,17 @@
 // answer 202). Finally conversions and webhook_events must each hold exactly N rows. Prints a table, writes
 // bench/results/webhooks.json, exits 1 when an enforced target is missed (--no-assert: 0), 2 on bad usage.
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { cpus, release } from 'node:os'
+import { cpus } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import postgres from 'postgres'
 import { openPostgres } from '../src/db/postgres.ts'
 import { addSecret } from '../src/webhooks/secrets.ts'
 import { binaryInfo, ensureBinary } from './lib/binary.ts'
 import { createBenchDb, migrateWithBinary } from './lib/db.ts'
+import { UsageError } from './lib/args.ts'
+import { machineInfo } from './lib/machine.ts'
 import { benchScratch } from './lib/scratch.ts'
+import { runBench } from './lib/entry.ts'
 import {
   choosePinning,
   freePort,
@@ -36,7 +39,9 @@ Throughput of signed Shopify webhooks through the compiled binary: distinct deli
   --n N              distinct deliveries (default 20000; --quick 2000)
   --dups N           already-delivered ones replayed as duplicates (default 5000; --quick 500)
   --concurrency N    requests in flight from the load generator (default 32)
-  --dup-concurrency N  concurrency of the duplicate phase (default: --concurrency)
+  --dup-rate N       duplicates sent open loop at N/s, timed from each one's scheduled start: the p99
+                     target's measure (default 1000; --quick 500); 0 = closed loop at --dup-concurrency
+  --dup-concurrency N  concurrency of a closed-loop duplicate phase (default: --concurrency)
   --pool N             DATABASE_POOL_SIZE of the binary (default: the binary's own default)
   --quick            small run, a smoke test: only the correctness targets are enforced
   --build            rebuild dist/skinstack first (it is built anyway when missing)
@@ -49,13 +54,12 @@ Throughput of signed Shopify webhooks through the compiled binary: distinct deli
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), an admin
 connection used to create and drop the database skinstack_bench_<pid>.`
 
-class UsageError extends Error {}
-
 interface Params {
   n: number
   dups: number
   concurrency: number
   dupConcurrency: number | null
+  dupRate: number
   pool: number | null
   quick: boolean
   build: boolean
@@ -73,6 +77,7 @@ function parseArgs(argv: readonly string[]): Params | 'help' {
     dups: quick ? 500 : 5_000,
     concurrency: 32,
     dupConcurrency: null,
+    dupRate: quick ? 500 : 1_000,
     pool: null,
     quick,
     build: false,
@@ -82,9 +87,10 @@ function parseArgs(argv: readonly string[]): Params | 'help' {
     out: 'bench/results/webhooks.json',
     databaseUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
   }
-  const int = (flag: string, v: string | undefined) => {
+  const int = (flag: string, v: string | undefined, min = 1) => {
     const n = Number(v)
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected an integer ≥ 1, got "${v}"`)
+    if (!Number.isInteger(n) || n < min)
+      throw new UsageError(`${flag}: expected an integer ≥ ${min}, got "${v}"`)
     return n
   }
   for (let i = 0; i < argv.length; i++) {
@@ -106,6 +112,9 @@ function parseArgs(argv: readonly string[]): Params | 'help' {
         break
       case '--concurrency':
         p.concurrency = int(flag, value())
+        break
+      case '--dup-rate':
+        p.dupRate = int(flag, value(), 0)
         break
       case '--dup-concurrency':
         p.dupConcurrency = int(flag, value())
@@ -270,9 +279,12 @@ async function main(p: Params): Promise<number> {
   }
   log(`distinct: ${p.n} deliveries, concurrency ${p.concurrency}…`)
   const distinct = await load({ ...common, first: 0, count: p.n }, pin?.load ?? null)
-  log(`duplicates: ${p.dups} replays, concurrency ${p.dupConcurrency ?? p.concurrency}…`)
+  const dupConcurrency = p.dupConcurrency ?? p.concurrency
+  log(
+    `duplicates: ${p.dups} replays, ${p.dupRate ? `open loop at ${p.dupRate}/s` : `concurrency ${dupConcurrency}`}…`,
+  )
   const duplicates = await load(
-    { ...common, first: 0, count: p.dups, concurrency: p.dupConcurrency ?? p.concurrency },
+    { ...common, first: 0, count: p.dups, concurrency: dupConcurrency, rate: p.dupRate || undefined },
     pin?.load ?? null,
   )
   const atEnd = await readProc(server.pid)
@@ -331,7 +343,7 @@ async function main(p: Params): Promise<number> {
       enforced: perf,
     },
     {
-      name: 'duplicate (202) p99',
+      name: p.dupRate ? `duplicate (202) p99 at a fixed ${p.dupRate}/s (open loop)` : 'duplicate (202) p99',
       target: '≤ 5 ms',
       actual: `${duplicates.p99Ms} ms`,
       pass: duplicates.p99Ms <= 5,
@@ -448,14 +460,10 @@ async function main(p: Params): Promise<number> {
     `${JSON.stringify(
       {
         at: new Date().toISOString(),
-        machine: {
-          cpus: cpuCount,
-          cpuModel: cpus()[0]?.model ?? '?',
-          kernel: release(),
-          bunVersion: Bun.version,
+        machine: machineInfo({
           busyAtStart,
           pinning: pin && { server: pin.server, load: pin.load, serverCpusAllowed: atStart.cpusAllowed },
-        },
+        }),
         params: {
           ...p,
           databaseUrl: undefined,
@@ -485,22 +493,9 @@ async function main(p: Params): Promise<number> {
   return failed.length && p.assert ? 1 : 0
 }
 
-let code = 1
-try {
-  const parsed = parseArgs(Bun.argv.slice(2))
-  if (parsed === 'help') {
-    console.log(USAGE)
-    code = 0
-  } else {
-    code = await main(parsed)
-  }
-} catch (err) {
-  const usage = err instanceof UsageError
-  if (usage) console.error(`bench: ${(err as Error).message}\n\n${USAGE}`)
-  else if (!scratch.interrupted)
-    console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
-  code = usage ? 2 : 1
-} finally {
-  await cleanup()
-}
-process.exit(code)
+await runBench({
+  usage: USAGE,
+  parse: () => parseArgs(Bun.argv.slice(2)),
+  main,
+  scratch: { state: scratch, cleanup },
+})

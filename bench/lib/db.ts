@@ -1,5 +1,7 @@
 // The bench's own database: created fresh, migrated by the binary, seeded with plain SQL, dropped at the end.
+import { join } from 'node:path'
 import postgres from 'postgres'
+import { ToolError } from './wrk.ts'
 
 export interface BenchDb {
   name: string
@@ -105,4 +107,42 @@ export async function migrateWithBinary(
   ])
   if (code !== 0) throw new Error(`${bin} migrate exited ${code}:\n${out}${err}`)
   return Math.round(performance.now() - t0)
+}
+
+/**
+ * The database a binary bench runs on: created through the admin URL, migrated by the binary itself, seeded
+ * with `links` links; plus the binary's environment (fresh secrets, data under tmp). Marks `scratch` so the
+ * bench's cleanup drops it.
+ */
+export async function prepareBinaryDb(o: {
+  adminUrl: string
+  dbName: string
+  bin: string
+  tmp: string
+  links: number
+  scratch: { databaseUrl: string | undefined }
+}): Promise<{
+  dbUrl: string
+  env: Record<string, string>
+  migrateMs: number
+  seeded: { ms: number; count: number }
+}> {
+  const dbUrl = (
+    await createBenchDb(o.adminUrl, o.dbName).catch((e: Error) => {
+      const where = Object.assign(new URL(o.adminUrl), { password: '' }).toString()
+      throw new ToolError(`cannot create a database through ${where} (BENCH_DATABASE_URL): ${e.message}`)
+    })
+  ).url
+  o.scratch.databaseUrl = o.adminUrl
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    DATABASE_URL: dbUrl,
+    ...benchSecrets(),
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    DATA_DIR: join(o.tmp, 'data'),
+  }
+  const migrateMs = await migrateWithBinary(o.bin, env, o.tmp)
+  const seeded = await seedLinks(dbUrl, o.links)
+  return { dbUrl, env, migrateMs, seeded }
 }

@@ -23,6 +23,11 @@ export interface LoadArgs {
   clickAtMs: number
   /** The server under test: its CPU time is read from /proc around the timed window. */
   serverPid: number
+  /**
+   * Open loop: deliveries leave at this many per second whatever the server does, each timed from its
+   * scheduled start (the latency-target measure). Absent: `concurrency` requests in flight (throughput).
+   */
+  rate?: number
 }
 
 export interface LoadResult {
@@ -123,33 +128,47 @@ async function run(a: LoadArgs): Promise<LoadResult> {
   const latencies = new Float64Array(a.count)
   const statuses: Record<string, number> = {}
   const samples: string[] = []
+  const send = async (k: number, startedAt: number) => {
+    const d = deliveries[k]!
+    let status: string
+    let text = ''
+    try {
+      const r = await fetch(a.url, { method: 'POST', body: d.body, headers: d.headers, keepalive: true })
+      text = await r.text()
+      status = String(r.status)
+    } catch (e) {
+      status = 'error'
+      text = (e as Error).message
+    }
+    latencies[k] = performance.now() - startedAt
+    statuses[status] = (statuses[status] ?? 0) + 1
+    if (status !== '200' && status !== '202' && samples.length < 5)
+      samples.push(`${status} ${text.slice(0, 300)}`)
+  }
   let next = 0
   const worker = async () => {
     while (next < deliveries.length) {
       const k = next++
-      const d = deliveries[k]!
-      const t0 = performance.now()
-      let status: string
-      let text = ''
-      try {
-        const r = await fetch(a.url, { method: 'POST', body: d.body, headers: d.headers, keepalive: true })
-        text = await r.text()
-        status = String(r.status)
-      } catch (e) {
-        status = 'error'
-        text = (e as Error).message
-      }
-      latencies[k] = performance.now() - t0
-      statuses[status] = (statuses[status] ?? 0) + 1
-      if (status !== '200' && status !== '202' && samples.length < 5)
-        samples.push(`${status} ${text.slice(0, 300)}`)
+      await send(k, performance.now())
     }
+  }
+  const openLoop = async (rate: number) => {
+    const inFlight: Promise<void>[] = []
+    const start = performance.now() + 20
+    for (let k = 0; k < deliveries.length; k++) {
+      const at = start + (k * 1000) / rate
+      const wait = at - performance.now()
+      if (wait > 1) await Bun.sleep(wait)
+      inFlight.push(send(k, Math.max(at, performance.now())))
+    }
+    await Promise.all(inFlight)
   }
   const cpu0 = process.cpuUsage()
   const srv0 = procCpuS(a.serverPid)
   const m0 = machineTicks()
   const t0 = performance.now()
-  await Promise.all(Array.from({ length: a.concurrency }, worker))
+  if (a.rate) await openLoop(a.rate)
+  else await Promise.all(Array.from({ length: a.concurrency }, worker))
   const wallMs = performance.now() - t0
   const srv1 = procCpuS(a.serverPid)
   const m1 = machineTicks()
