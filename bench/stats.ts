@@ -179,6 +179,7 @@ async function seed(store: Store) {
         .filter((s) => s.trim()))
         await tx.execute(sql.raw(stmt))
     })
+  await store.query('select sales_rollups_fold(true)')
   const salesSeconds = (performance.now() - tSales) / 1000
   const seedSeconds = (performance.now() - t0) / 1000
   seeding = {

@@ -36,8 +36,8 @@ export async function fixedRateMisses(
     const at = t0 + (i * 1000) / rate
     const wait = at - performance.now()
     if (wait > 1) await Bun.sleep(wait)
-    // Up to 1 ms early (no sleep that short): then timed from the send, never from a future instant.
-    const from = Math.max(at, performance.now())
+    // Late: timed from the schedule (the server's stall is charged). Early (no sleep under 1 ms): from the send.
+    const from = Math.min(at, performance.now())
     inFlight.push(
       fetch(`${base}/l/${slugOf(first + i)}`, { redirect: 'manual' }).then(
         async (res) => {

@@ -159,7 +159,7 @@ async function run(a: LoadArgs): Promise<LoadResult> {
       const at = start + (k * 1000) / rate
       const wait = at - performance.now()
       if (wait > 1) await Bun.sleep(wait)
-      inFlight.push(send(k, Math.max(at, performance.now())))
+      inFlight.push(send(k, Math.min(at, performance.now())))
     }
     await Promise.all(inFlight)
   }

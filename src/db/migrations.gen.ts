@@ -24,6 +24,7 @@ import m0020 from '../../drizzle/0020_stats_rollups_reshape_triggers.sql' with {
 import m0021 from '../../drizzle/0021_sessions_ip_hash.sql' with { type: 'text' }
 import m0022 from '../../drizzle/0022_click_rollup_queue.sql' with { type: 'text' }
 import m0023 from '../../drizzle/0023_drop_clicks_influencer_index.sql' with { type: 'text' }
+import m0024 from '../../drizzle/0024_sales_rollup_queue.sql' with { type: 'text' }
 import journal from '../../drizzle/meta/_journal.json' with { type: 'json' }
 
 const sqlByTag: Record<string, string> = {
@@ -51,6 +52,7 @@ const sqlByTag: Record<string, string> = {
   '0021_sessions_ip_hash': m0021,
   '0022_click_rollup_queue': m0022,
   '0023_drop_clicks_influencer_index': m0023,
+  '0024_sales_rollup_queue': m0024,
 }
 
 /** Every migration in journal order, shaped for db/migrate.ts. */

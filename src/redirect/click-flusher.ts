@@ -1,4 +1,4 @@
-import { foldClickRollups } from '../db/click-rollups.ts'
+import { foldRollups } from '../db/rollups.ts'
 import type { Store } from '../db/store.ts'
 import type { Worker } from '../lifecycle.ts'
 import type { Logger } from '../shared/logger.ts'
@@ -56,7 +56,7 @@ export function createClickFlusher(o: FlusherOptions) {
     rollupAt = Date.now() + ROLLUP_EVERY_MS
     // Chained, so a drain's fold starts after a periodic one and sees whatever that one left.
     const run = (rolling ?? Promise.resolve())
-      .then(() => foldClickRollups(o.store, wait))
+      .then(() => foldRollups(o.store, wait))
       .then(
         () => undefined,
         (err) =>

@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/principal.ts'
-import { foldClickRollups } from '../db/click-rollups.ts'
+import { foldRollups } from '../db/rollups.ts'
 import type { Store } from '../db/store.ts'
 import { byKey, clickMetrics, type Metrics, metricsOf, ratio } from './metrics.ts'
 import { clickSeries, clickTotals, hoursIn, salesTotals } from './queries.ts'
@@ -31,9 +31,9 @@ interface Prepared {
 }
 
 async function prepare(r: StatsRequest, maxDays?: number): Promise<Prepared> {
-  // Clicks reach the rollups through a queue the flushers fold in about once a second (drizzle/0022): folding
-  // what is left first makes every read exact as of the read.
-  await foldClickRollups(r.store, true)
+  // Clicks and sales reach the rollups through queues the flushers fold in about once a second (drizzle/0022,
+  // 0024): folding what is left first makes every read exact as of the read.
+  await foldRollups(r.store, true)
   const tz = await checkTimeZone(r.store, r.query.tz ?? 'UTC')
   const range = resolveRange(r.query, tz, r.now ?? new Date(), maxDays)
   const scope = await resolveScope(r.store, r.principal, r.query)

@@ -94,6 +94,7 @@ export async function rollupMismatches(store: Store): Promise<Record<string, num
  * round(), which equals half-to-even for the exact weights the tests use.
  */
 export async function salesMismatches(store: Store): Promise<number> {
+  await store.query('select sales_rollups_fold(true)')
   const direct = `
     select date_trunc('hour', v.occurred_at, 'UTC') as hour, c.influencer_id, c.program_id, a.link_id, c.currency,
            c.status, c.event_kind, count(*)::numeric as commissions,

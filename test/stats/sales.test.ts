@@ -34,6 +34,7 @@ const sale = async (order: string, total = '100.00') => {
 
 /** The rollup's buckets for the demo program: status → [commissions, revenue, net, reversed net]. */
 const buckets = async () => {
+  await fx.store.query('select sales_rollups_fold(true)')
   const rows = await fx.store.query<{ status: string; n: string; rev: string; net: string; rnet: string }>(
     `select status, sum(commissions)::text as n, sum(revenue_minor)::text as rev, sum(net_minor)::text as net,
             sum(reversed_net_minor)::text as rnet
@@ -110,12 +111,14 @@ describe('sales rollups follow commission writes', () => {
   })
 
   test('a migration-style rebuild from the commissions gives the same rollup', async () => {
+    await fx.store.query('select sales_rollups_fold(true)')
     const [{ n: before } = { n: '' }] = await fx.store.query<{ n: string }>(
       `select string_agg(concat_ws(',', hour, status, commissions, revenue_minor, net_minor, reversed_net_minor), ';'
                          order by hour, status) as n from sales_rollups_hourly where commissions <> 0`,
     )
     await fx.store.query('delete from sales_rollups_hourly')
     await fx.store.query(`select sales_rollup_apply('{}'::commissions[], array(select c from commissions c))`)
+    await fx.store.query('select sales_rollups_fold(true)')
     const [{ n: after } = { n: '' }] = await fx.store.query<{ n: string }>(
       `select string_agg(concat_ws(',', hour, status, commissions, revenue_minor, net_minor, reversed_net_minor), ';'
                          order by hour, status) as n from sales_rollups_hourly where commissions <> 0`,
