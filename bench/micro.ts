@@ -1,12 +1,14 @@
 // Microbenchmarks of the redirect hot path's functions (mitata), then the whole in-process handler.
 // Usage: bun bench/micro.ts [--quick] [--no-assert] [--out PATH] [--calls N]   (Postgres as for bench/handler.ts)
 // Target (issue 3): handler p99 ≤ 100 µs (not enforced with --quick) and every click stored. Exit 1 on a miss.
-import { cpus } from 'node:os'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import Bowser from 'bowser'
 import { isbot } from 'isbot'
 import { do_not_optimize, measure } from 'mitata'
 import { type CommissionInput, calculateCommission } from '../src/commissions/calculate.ts'
 import { ClickBuffer, type ClickRecord } from '../src/redirect/click-buffer.ts'
+import { ClickWal } from '../src/redirect/click-wal.ts'
 import { createClickEncoder } from '../src/redirect/click-encoder.ts'
 import { createClickIdSigner, signClickId, uuidBytesToString, verifyClickId } from '../src/shared/click-id.ts'
 import { type HandlerResult, runHandler } from './lib/handler-run.ts'
@@ -62,22 +64,30 @@ await withScratchRuntime('micro', { CLICK_BUFFER_SIZE: String(calls + 1) }, asyn
   const id = Bun.randomUUIDv7('buffer')
   const sign = createClickIdSigner(key)
   const token = sign(id)
+  const encoder = createClickEncoder({ ipHashSalt: rt.config.secrets.ipHashSalt })
   const rec: ClickRecord = {
     id,
     at: Date.now(),
     link,
-    ip: '203.0.113.7',
+    ipHash: encoder.ipHash('203.0.113.7'),
     ua: UA,
     referer: 'https://ig.example/',
     query: 'utm_source=ig',
     head: false,
     prefetch: false,
     kid: key.kid,
+    seq: 0,
   }
-  const encoder = createClickEncoder({ ipHashSalt: rt.config.secrets.ipHashSalt })
   // Draining the whole ring when full, as a spill would, keeps push on its normal O(1) path; the take is
   // amortised over the ring's 65,536 pushes.
   const ring = new ClickBuffer(65_536, (b) => void b.take(b.capacity))
+  // Each slot freed right after its write, as the flusher would once it stored the click.
+  const wal = new ClickWal(join(tmpdir(), `skinstack-micro-wal-${process.pid}`), 65_536)
+  wal.open(() => {})
+  const walWrite = () => {
+    const seq = wal.write(rec)
+    wal.durableThrough(seq, seq + 1)
+  }
   const sale: CommissionInput = {
     currency: 'USD',
     baseShareMinor: 8_999n, // an $89.99 order, one attribution
@@ -93,6 +103,7 @@ await withScratchRuntime('micro', { CLICK_BUFFER_SIZE: String(calls + 1) }, asyn
   const cases: [string, () => unknown][] = [
     ['link cache: LRU get of a hot slug', () => cache.bySlug('glow-serum')],
     ['click buffer: ring push', () => ring.push(rec)],
+    ['click WAL: slot write (mmap)', walWrite],
     // The encoder's UA parse is private: "cached" is encode() with the same UA again (an LRU hit)...
     ['click encode (UA parse cached)', () => encoder.encode(rec)],
     ['click encode (UA parse uncached)', () => encoder.encode({ ...rec, ua: freshUa() })],
@@ -122,6 +133,7 @@ await withScratchRuntime('micro', { CLICK_BUFFER_SIZE: String(calls + 1) }, asyn
       samples: s.samples.length,
     })
   }
+  wal.close()
   handler = await runHandler(ctx, calls)
 })
 if (!handler) throw new Error('handler run did not complete')

@@ -19,6 +19,7 @@ import { docsPlugin } from './docs/plugin.ts'
 import { linksPlugin } from './links/plugin.ts'
 import { createHttpMetrics, type HttpMetrics } from './ops/metrics.ts'
 import { opsPlugin } from './ops/plugin.ts'
+import { clickReadiness } from './redirect/readiness.ts'
 import { outboundPlugin } from './outbound/plugin.ts'
 import { outboundWorker } from './outbound/service.ts'
 import { redirectPlugin, redirectServeRoutes } from './redirect/plugin.ts'
@@ -89,6 +90,33 @@ function bodyLimit(url: string): number {
 
 const statusOf = (s: unknown) => (typeof s === 'number' ? s : 200)
 
+// No request body of ours nests more than a few levels (objects of objects of strings).
+const MAX_BODY_DEPTH = 64
+
+/**
+ * After parsing, before validation: Elysia's ValidationError pretty-prints the whole body into its message,
+ * in O(depth²) time and memory, and overflows the stack (a 500) past ~10⁴ levels, from a body of a few KiB.
+ * Registered bound: Elysia infers from a hook's source what to parse, and a hook that reads `body` would make
+ * every route parse its body; bound, it sees a body only where the route parses one anyway.
+ */
+function refuseDeepBodies({ body }: { body: unknown }) {
+  if (nestsDeeperThan(body, MAX_BODY_DEPTH))
+    throw new HttpError(400, 'malformed_body', `request body nests deeper than ${MAX_BODY_DEPTH} levels`)
+}
+
+/** Iterative, so it cannot overflow the stack itself. */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]]
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [v, depth] = next
+    if (typeof v !== 'object' || v === null) continue
+    if (depth >= max) return true
+    for (const child of Object.values(v))
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
+  }
+  return false
+}
+
 /**
  * CORS for browser apps on the configured origins, on /api only (other paths never get an allow-origin);
  * preflights are answered. Bearer keys travel in Authorization, never cookies: no credentials mode. Used before
@@ -146,6 +174,7 @@ export function createApp(deps: AppDeps) {
         return errorBody('body_too_large', `request body exceeds ${limit} bytes`)
       }
     })
+    .onTransform({ as: 'global' }, refuseDeepBodies.bind(null))
     .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue }) => {
       const t0 = started.get(request)
       if (t0 === undefined) return
@@ -185,7 +214,7 @@ export function createApp(deps: AppDeps) {
       }
     })
     .use(docsPlugin())
-    .use(opsPlugin({ store: deps.store, metrics }))
+    .use(opsPlugin({ store: deps.store, metrics, clicks: () => clickReadiness(deps.redirect) }))
     .use(redirectPlugin(deps.redirect))
     .use(linksPlugin({ store: deps.store, config: deps.config, authenticate: deps.authenticate }))
     .use(commissionsPlugin({ store: deps.store, authenticate: deps.authenticate }))

@@ -40,6 +40,8 @@ export interface Config {
     readonly flushIntervalMs: number
     readonly flushMaxRows: number
     readonly journalDir: string
+    /** Slots of the click WAL (2 KiB each, in journalDir); 0 turns it off. */
+    readonly walSlots: number
     /** Daily partitions older than this are dropped; 0 keeps everything. */
     readonly retentionDays: number
   }
@@ -178,6 +180,7 @@ const envSchema = z.object({
   CLICK_FLUSH_INTERVAL_MS: intFrom(1, 10_000).default(10),
   CLICK_FLUSH_MAX_ROWS: intFrom(1, 100_000).default(5_000),
   CLICK_JOURNAL_DIR: z.string().min(1, 'must not be empty').optional(),
+  CLICK_WAL_SLOTS: intFrom(0, 20_000_000).optional(),
   CLICK_RETENTION_DAYS: intFrom(0, 36_500).default(395),
   COMMISSION_APPROVAL_INTERVAL_MS: intFrom(1_000, 86_400_000).default(60_000),
   CLICK_ACCRUAL_INTERVAL_MS: intFrom(1_000, 86_400_000).default(300_000),
@@ -361,6 +364,8 @@ export function loadConfig(
       flushIntervalMs: e.CLICK_FLUSH_INTERVAL_MS,
       flushMaxRows: e.CLICK_FLUSH_MAX_ROWS,
       journalDir: e.CLICK_JOURNAL_DIR ? resolve(cwd, e.CLICK_JOURNAL_DIR) : join(dataDir, 'click-journal'),
+      // Room for a full ring plus the batches in flight: a click leaves its slot only once stored or journaled.
+      walSlots: e.CLICK_WAL_SLOTS ?? e.CLICK_BUFFER_SIZE + 4 * e.CLICK_FLUSH_MAX_ROWS,
       retentionDays: e.CLICK_RETENTION_DAYS,
     }),
     commissions: Object.freeze({

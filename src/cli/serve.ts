@@ -47,6 +47,12 @@ export async function runServe(config: Config, opts: { migrate: boolean }): Prom
     fatal.resolve('uncaughtException')
   })
 
+  // Taken before anything starts: with the handlers added only after 'listening', a SIGTERM sent as soon as that
+  // line appeared killed the process (exit 143) undrained (test/binary/sigkill.test.ts, after a WAL recovery).
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+    process.once('SIGINT', () => resolve('SIGINT'))
+  })
   const lifecycle = new Lifecycle(log)
   const runtime = createRuntime({ config, store, log })
   // Started in order, stopped in reverse: the flusher drains last, after the listener has stopped.
@@ -69,13 +75,7 @@ export async function runServe(config: Config, opts: { migrate: boolean }): Prom
   if (!server) throw new Error('server did not start')
   log.info({ url: `http://${server.hostname}:${server.port}` }, 'listening')
 
-  const signal = await Promise.race([
-    new Promise<string>((resolve) => {
-      process.once('SIGTERM', () => resolve('SIGTERM'))
-      process.once('SIGINT', () => resolve('SIGINT'))
-    }),
-    fatal.promise,
-  ])
+  const signal = await Promise.race([stopSignal, fatal.promise])
   log.info({ signal }, 'shutting down: no new connections, draining')
   // Live-feed sockets are told 1001 first: the server's stop would otherwise wait for them to hang up.
   runtime.realtime.hub.stop()

@@ -3,11 +3,19 @@ import type { Store } from '../db/store.ts'
 import { VERSION } from '../version.ts'
 import type { HttpMetrics } from './metrics.ts'
 import { HealthResponse, ReadyResponse } from './model.ts'
-import { checkReadiness } from './service.ts'
+import { checkReadiness, type ClickCheck } from './service.ts'
 
 const startedAt = performance.now()
 
-export const opsPlugin = ({ store, metrics }: { store: Store; metrics: HttpMetrics }) =>
+export const opsPlugin = ({
+  store,
+  metrics,
+  clicks,
+}: {
+  store: Store
+  metrics: HttpMetrics
+  clicks?: () => ClickCheck
+}) =>
   new Elysia({ name: 'ops' })
     .get('/healthz', () => ({ status: 'ok' as const, version: VERSION, uptimeSeconds: uptime() }), {
       response: HealthResponse,
@@ -16,7 +24,7 @@ export const opsPlugin = ({ store, metrics }: { store: Store; metrics: HttpMetri
     .get(
       '/readyz',
       async ({ set }) => {
-        const r = await checkReadiness({ store })
+        const r = await checkReadiness({ store, clicks })
         if (!r.ready) set.status = 503
         return r
       },

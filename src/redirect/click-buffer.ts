@@ -6,8 +6,8 @@ export interface ClickRecord {
   readonly id: Buffer
   readonly at: number
   readonly link: CachedLink
-  /** Raw client address: held in memory only until the flusher hashes it, never written anywhere. */
-  readonly ip: string | undefined
+  /** The client address, salted and hashed as the request is answered: the raw address is never kept. */
+  readonly ipHash: string | null
   readonly ua: string | null
   readonly referer: string | null
   /** The request's query string (without '?'), or null. */
@@ -15,6 +15,8 @@ export interface ClickRecord {
   readonly head: boolean
   readonly prefetch: boolean
   readonly kid: string
+  /** Its slot in the click WAL, set right after the record is built; 0 when it has none. */
+  seq: number
 }
 
 /**

@@ -96,11 +96,13 @@ export function createClickEncoder(opts: { ipHashSalt: Uint8Array }) {
   }
 
   return {
+    /** The salted hash the clicks table keeps of an address (cached: shoppers repeat), null without one. */
+    ipHash: (ip: string | undefined): string | null => (ip ? hashIp(ip) || null : null),
     /** One COPY text row for the clicks table, in CLICK_COLUMNS order (hand-built: this runs per click). */
     encode(rec: ClickRecord): string {
       const ua = rec.ua ? rec.ua.slice(0, 512) : null
       const facts = ua ? uaFacts(ua) : NO_UA
-      const ipHash = rec.ip ? hashIp(rec.ip) : null
+      const ipHash = rec.ipHash
       let score = !ua ? 90 : facts.bot ? 95 : 0
       if (rec.prefetch) score = Math.max(score, 70)
       if (rec.head) score = Math.max(score, 60)
@@ -122,7 +124,8 @@ function landingParams(query: string | null): Record<string, string> | null {
   if (!query) return null
   let out: Record<string, string> | null = null
   for (const [k, v] of new URLSearchParams(query)) {
-    if (LANDING_KEYS.has(k) && v.length <= 256) {
+    // jsonb refuses \u0000: one such value would fail the whole COPY batch, and its journal replay, forever.
+    if (LANDING_KEYS.has(k) && v.length <= 256 && !v.includes('\u0000')) {
       out ??= {}
       out[k] = v
     }

@@ -6,6 +6,7 @@ import { withTimeout } from '../shared/timeout.ts'
 import type { ClickBuffer, ClickRecord } from './click-buffer.ts'
 import { CLICK_COLUMNS, type ClickEncoder } from './click-encoder.ts'
 import type { ClickJournal } from './click-journal.ts'
+import type { ClickWal } from './click-wal.ts'
 
 export interface FlusherStats {
   flushed: number
@@ -13,6 +14,12 @@ export interface FlusherStats {
   replayed: number
   failures: number
   healthy: boolean
+  /** Why the journal last refused a write (disk full, unwritable), until it takes one again. */
+  journalError: string | null
+  /** Clicks neither Postgres nor the journal has taken yet, held in memory (bounded: see unsavedMax). */
+  unsaved: number
+  /** Clicks given up in memory past that bound (the WAL, when on, still has them for the next start). */
+  dropped: number
 }
 
 export interface FlusherOptions {
@@ -20,6 +27,8 @@ export interface FlusherOptions {
   readonly buffer: ClickBuffer
   readonly encoder: ClickEncoder
   readonly journal: ClickJournal
+  /** Where each click is written as it is served (absent: no protection against the process being killed). */
+  readonly wal?: ClickWal
   readonly log: Logger
   readonly intervalMs: number
   readonly maxRows: number
@@ -42,7 +51,19 @@ const ROLLUP_EVERY_MS = 1_000
  * journal is replayed as soon as a probe succeeds. So memory stays bounded and nothing is dropped.
  */
 export function createClickFlusher(o: FlusherOptions) {
-  const stats: FlusherStats = { flushed: 0, journaled: 0, replayed: 0, failures: 0, healthy: true }
+  const stats: FlusherStats = {
+    flushed: 0,
+    journaled: 0,
+    replayed: 0,
+    failures: 0,
+    healthy: true,
+    journalError: null,
+    unsaved: 0,
+    dropped: 0,
+  }
+  // Batches the journal refused while Postgres was away, oldest first: retried on every flush.
+  const unsaved: { text: string; records: readonly ClickRecord[] }[] = []
+  const unsavedMax = o.buffer.capacity
   let timer: ReturnType<typeof setTimeout> | undefined
   let stopped = true
   let running: Promise<void> | undefined
@@ -76,11 +97,79 @@ export function createClickFlusher(o: FlusherOptions) {
     return { text, records }
   }
 
-  /** Synchronous, so the ring's onFull can call it from the request path as a last resort. */
+  /** The records are in Postgres or the journal: their WAL slots are free (seq 0: a click without one). */
+  const durable = (records: readonly ClickRecord[]) => {
+    if (!o.wal) return
+    let from = 0
+    let to = 0
+    for (const r of records)
+      if (r.seq) {
+        if (!from) from = r.seq
+        to = r.seq + 1
+      }
+    o.wal.durableThrough(from, to)
+  }
+
+  /** Synchronous, so the ring's onFull can call it from the request path as a last resort (it never throws). */
   const spill = (n = o.buffer.size) => {
-    const count = Math.min(n, o.buffer.size)
-    o.journal.append(encode(count).text)
-    stats.journaled += count
+    const { text, records } = encode(Math.min(n, o.buffer.size))
+    journal(text, records)
+  }
+
+  /** Appends to the journal; when the disk refuses, keeps the batch in memory instead of losing it. */
+  const journal = (text: string, records: readonly ClickRecord[]): boolean => {
+    try {
+      o.journal.append(text)
+    } catch (err) {
+      if (stats.journalError === null)
+        o.log.error(
+          { err },
+          'cannot write the click journal; clicks wait in memory until Postgres or the disk takes them',
+        )
+      stats.journalError = (err as Error).message
+      unsaved.push({ text, records })
+      stats.unsaved += records.length
+      while (stats.unsaved > unsavedMax && unsaved.length > 1) {
+        const gone = unsaved.shift() as (typeof unsaved)[number]
+        stats.unsaved -= gone.records.length
+        stats.dropped += gone.records.length
+        o.log.error(
+          { clicks: gone.records.length },
+          'click memory bound reached with nowhere to write: clicks dropped',
+        )
+      }
+      return false
+    }
+    if (stats.journalError !== null) o.log.info('the click journal takes writes again')
+    stats.journalError = null
+    stats.journaled += records.length
+    durable(records)
+    return true
+  }
+
+  // A journal that refused a write is tried again this often, so /readyz clears once the disk is fixed.
+  let probeAt = 0
+  const probeJournal = () => {
+    if (stats.journalError === null || Date.now() < probeAt) return
+    probeAt = Date.now() + PROBE_MS
+    try {
+      o.journal.probe()
+    } catch (err) {
+      stats.journalError = (err as Error).message
+      return
+    }
+    o.log.info('the click journal takes writes again')
+    stats.journalError = null
+  }
+
+  /** Offers the held batches to Postgres (when it answers) or else the journal, oldest first. */
+  const retryUnsaved = async () => {
+    while (unsaved.length) {
+      const b = unsaved.shift() as (typeof unsaved)[number]
+      stats.unsaved -= b.records.length
+      const ok = stats.healthy ? await copyBatch(b.text, b.records) : journal(b.text, b.records)
+      if (!ok) return
+    }
   }
 
   const markDown = (err: unknown) => {
@@ -107,6 +196,7 @@ export function createClickFlusher(o: FlusherOptions) {
     if (!stats.healthy) {
       if (o.buffer.size > 0) spill()
       if (Date.now() < retryAt) return
+      if (unsaved.length) await retryUnsaved()
       try {
         await recover()
       } catch (err) {
@@ -114,13 +204,15 @@ export function createClickFlusher(o: FlusherOptions) {
         return
       }
     }
+    if (unsaved.length) await retryUnsaved()
+    probeJournal()
     // Encode the next batch while Postgres takes the previous one: JS and Postgres work on different cores.
     let inFlight: Promise<boolean> | undefined
     while (o.buffer.size > 0) {
       const n = Math.min(o.maxRows, o.buffer.size)
       const { text, records } = encode(n)
       if (inFlight && !(await inFlight)) {
-        journal(text, n)
+        journal(text, records)
         return
       }
       inFlight = copyBatch(text, records)
@@ -136,16 +228,12 @@ export function createClickFlusher(o: FlusherOptions) {
     await applyRollups(true)
   }
 
-  const journal = (text: string, n: number) => {
-    o.journal.append(text)
-    stats.journaled += n
-  }
-
   const copyBatch = async (text: string, records: readonly ClickRecord[]): Promise<boolean> => {
     const n = records.length
     try {
       await withTimeout(o.store.copyIn('clicks', CLICK_COLUMNS, text), STALL_MS, 'click COPY')
       stats.flushed += n
+      durable(records)
       try {
         o.onStored?.(records)
       } catch (err) {
@@ -154,7 +242,7 @@ export function createClickFlusher(o: FlusherOptions) {
       return true
     } catch (err) {
       // Whether that batch committed is unknown: the journal replays it with duplicates skipped.
-      journal(text, n)
+      journal(text, records)
       markDown(err)
       return false
     }
@@ -171,6 +259,18 @@ export function createClickFlusher(o: FlusherOptions) {
     name: 'click-flusher',
     async start() {
       stopped = false
+      // Clicks a killed predecessor served but never stored become journal rows, replayed just below.
+      try {
+        o.wal?.open((records) => {
+          o.journal.append(records.map((r) => o.encoder.encode(r)).join(''))
+          o.log.warn({ clicks: records.length }, 'recovered clicks served before an unclean stop')
+        })
+      } catch (err) {
+        o.log.error(
+          { err },
+          'no click WAL (clicks are buffered in memory only until stored): cannot write it',
+        )
+      }
       if (o.journal.hasPending()) await recover().catch(markDown)
       loop()
     },
@@ -181,6 +281,7 @@ export function createClickFlusher(o: FlusherOptions) {
       await running
       await flushOnce()
       if (o.buffer.size > 0) spill()
+      o.wal?.close()
       if (stats.healthy) await applyRollups(true)
     },
   }

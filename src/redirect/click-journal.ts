@@ -38,6 +38,12 @@ export class ClickJournal {
     if (statSync(active).size > ROTATE_BYTES) this.seal()
   }
 
+  /** Throws what a write would (disk full, not a directory), without writing a click. */
+  probe(): void {
+    mkdirSync(this.dir, { recursive: true })
+    appendFileSync(join(this.dir, '.probe'), '')
+  }
+
   hasPending(): boolean {
     return existsSync(this.dir) && readdirSync(this.dir).some((f) => f.endsWith('.copy'))
   }

@@ -9,6 +9,7 @@ import { ClickBuffer, type ClickRecord } from './click-buffer.ts'
 import { createClickEncoder } from './click-encoder.ts'
 import { createClickFlusher } from './click-flusher.ts'
 import { ClickJournal } from './click-journal.ts'
+import { ClickWal } from './click-wal.ts'
 import { createLinkCache } from './link-cache.ts'
 import type { CachedLink } from './link-queries.ts'
 import { linkInvalidationWorker } from './invalidation.ts'
@@ -49,11 +50,14 @@ export function createRedirect(d: {
   const buffer = new ClickBuffer(config.clicks.bufferSize, () =>
     flusher.spill(Math.ceil(config.clicks.bufferSize / 2)),
   )
+  const encoder = createClickEncoder({ ipHashSalt: config.secrets.ipHashSalt })
+  const wal = new ClickWal(config.clicks.journalDir, config.clicks.walSlots)
   const flusher = createClickFlusher({
     store: d.store,
     buffer,
-    encoder: createClickEncoder({ ipHashSalt: config.secrets.ipHashSalt }),
+    encoder,
     journal,
+    wal,
     log: d.log,
     intervalMs: config.clicks.flushIntervalMs,
     maxRows: config.clicks.flushMaxRows,
@@ -85,18 +89,24 @@ export function createRedirect(d: {
     const token = sign(id)
     const h = req.headers
     const q = req.url.indexOf('?')
-    buffer.push({
+    const rec: ClickRecord = {
       id,
       at: now,
       link,
-      ip: ips.clientIp(server?.requestIP(req)?.address, trustsProxies ? h.get('x-forwarded-for') : null),
+      ipHash: encoder.ipHash(
+        ips.clientIp(server?.requestIP(req)?.address, trustsProxies ? h.get('x-forwarded-for') : null),
+      ),
       ua: h.get('user-agent'),
       referer: h.get('referer'),
       query: q < 0 ? null : req.url.slice(q + 1),
       head: req.method === 'HEAD',
       prefetch: isPrefetch(h),
       kid: key.kid,
-    })
+      seq: 0,
+    }
+    // On disk (page cache) before the 302 leaves: a kill from here on loses nothing served.
+    rec.seq = wal.write(rec)
+    buffer.push(rec)
     metrics.redirected++
     // Only our own precomputed URL and the base64url token go into headers: no request input is reflected.
     return new Response(null, {
@@ -122,6 +132,7 @@ export function createRedirect(d: {
     cache,
     buffer,
     flusher,
+    wal,
     workers: [flusher.worker, linkInvalidationWorker({ store: d.store, cache, log: d.log })] as Worker[],
     /** GET|HEAD /l/:slug. Synchronous on a cache hit: no promise, no database. */
     bySlug(req: Request, server: PeerInfo | undefined, slug: string): Response | Promise<Response> {

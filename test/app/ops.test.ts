@@ -18,7 +18,12 @@ describe('ops routes', () => {
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({
       ready: true,
-      checks: { database: { ok: true }, migrations: { ok: true } },
+      checks: {
+        database: { ok: true },
+        migrations: { ok: true },
+        // The in-process test runtime runs without a WAL (test/helpers/app.ts); nothing buffered or held.
+        clicks: { ok: true, postgres: true, wal: false, buffered: 0, unsaved: 0, dropped: 0 },
+      },
     })
   })
 

@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, test } from 'bun:test'
-import postgres from 'postgres'
 import { testSecretsEnv } from '../helpers/app.ts'
-import { isolatedBinary, run, startServe } from '../helpers/binary.ts'
+import { isolatedBinary, run, startServe, storedClicks } from '../helpers/binary.ts'
 import { createTestDb } from '../helpers/databases.ts'
 import { load } from '../helpers/load.ts'
 import { startThrowawayCluster } from '../helpers/postgres-server.ts'
@@ -18,16 +17,6 @@ async function prepare(url: string) {
   }
   expect((await run(bin, ['seed'], env, dir)).code).toBe(0)
   return env
-}
-
-async function storedClicks(url: string): Promise<number> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} })
-  try {
-    const [r] = await sql`select count(*)::int as n from clicks`
-    return r?.n as number
-  } finally {
-    await sql.end()
-  }
 }
 
 describe('every click served is a click stored (the real binary, a real Postgres)', () => {

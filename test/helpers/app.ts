@@ -27,7 +27,15 @@ export function testRuntime(
   env: Record<string, string> = {},
   feed?: Feed,
 ) {
-  const config = loadConfig({ ...testSecretsEnv, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ...env })
+  // No click WAL in process (test/binary covers it): a runtime a test never stops would leave live slots for the
+  // next run's first runtime to recover into its own database.
+  const config = loadConfig({
+    ...testSecretsEnv,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'silent',
+    CLICK_WAL_SLOTS: '0',
+    ...env,
+  })
   return createRuntime({ config, store, log: createLogger('silent'), feed })
 }
 

@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import postgres from 'postgres'
 
 const ROOT = resolve(import.meta.dir, '../..')
 const DIST = join(ROOT, 'dist', 'skinstack')
@@ -121,5 +122,16 @@ export async function startServe(
         await proc.exited
       }
     },
+  }
+}
+
+/** Rows in clicks of the database at `url` (a connection of its own: the binary under test holds the others). */
+export async function storedClicks(url: string): Promise<number> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  try {
+    const [r] = await sql`select count(*)::int as n from clicks`
+    return r?.n as number
+  } finally {
+    await sql.end()
   }
 }
