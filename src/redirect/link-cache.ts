@@ -56,7 +56,13 @@ export function createLinkCache(o: LinkCacheOptions): LinkCache {
     },
   })
   // /c/ routes map to a slug; rare and small, so on any change it is simply emptied.
-  const routes = new LRUCache<string, string | typeof NONE>({ max: 10_000, ttl: o.negativeTtlMs })
+  // Expired mappings are kept (noDeleteOnStaleGet) as the fallback while the database is away: a route whose
+  // mapping expired during a 30 s outage answered 503 although its link was cached (test/binary/clicks.test.ts).
+  const routes = new LRUCache<string, string | typeof NONE>({
+    max: 10_000,
+    ttl: o.negativeTtlMs,
+    noDeleteOnStaleGet: true,
+  })
 
   // An eviction during a fetch aborts it (its row may predate the change), and so does a set() of the same slug by
   // a /c/ route lookup that finished first ('replaced'): either way, fetch again.
@@ -94,7 +100,16 @@ export function createLinkCache(o: LinkCacheOptions): LinkCache {
         const link = await this.bySlug(known)
         if (link) return link
       }
-      const link = await loadLinkByRoute(o.store, { creator, campaign, asset }, o.clickIdParam)
+      let link: CachedLink | undefined
+      try {
+        link = await loadLinkByRoute(o.store, { creator, campaign, asset }, o.clickIdParam)
+      } catch (err) {
+        const last = routes.get(key, { allowStale: true })
+        const fallback = last && last !== NONE ? await this.bySlug(last) : null
+        if (!fallback) throw err
+        stats.staleServed++
+        return fallback
+      }
       routes.set(key, link ? link.slug : NONE)
       if (link) links.set(link.slug, { link, gen })
       return link ?? null
