@@ -339,6 +339,14 @@ async function main(p: Params): Promise<number> {
       enforced: !p.quick,
     },
     {
+      // Stable: no window's p99 beyond 3× the median window's (or 10 ms): a leak or a growing queue shows here.
+      name: `soak p99 stable across ${WINDOW_S} s windows`,
+      target: '≤ max(3 × median window, 10 ms)',
+      actual: `${p99s.join(', ')} ms`,
+      pass: Math.max(...p99s) <= Math.max(3 * median(p99s), 10),
+      enforced: !p.quick && p99s.length >= 3,
+    },
+    {
       name: 'soak: clicks stored == 302s served',
       target: `${served}`,
       actual: `${stored} (lost ${served - stored})`,
@@ -410,3 +418,8 @@ await runBench({
   main,
   scratch: { state: scratch, cleanup },
 })
+
+function median(xs: readonly number[]): number {
+  const v = [...xs].sort((a, b) => a - b)
+  return v.length ? (v[Math.floor((v.length - 1) / 2)] as number) : 0
+}
