@@ -22,12 +22,18 @@ import {
 // Postgres refuses NOTIFY payloads of 8,000 bytes or more; a little headroom for multi-byte surprises.
 const MAX_NOTIFY_BYTES = 7_900
 
-/** The feed's copy: the event itself, or without its per-influencer list should that not fit a NOTIFY. */
+/**
+ * The feed's copy: the event itself, or without its per-influencer list should that not fit a NOTIFY, or else also
+ * without its long values (a sender's order id can be any length): a NOTIFY that does not fit fails the transaction.
+ */
 function notifyText(e: DomainEvent): string {
   const full = JSON.stringify(e)
   if (Buffer.byteLength(full) <= MAX_NOTIFY_BYTES) return full
   const { influencers: _dropped, ...rest } = e.data
-  return JSON.stringify({ ...e, data: { ...rest, truncated: true } })
+  const slim = JSON.stringify({ ...e, data: { ...rest, truncated: true } })
+  if (Buffer.byteLength(slim) <= MAX_NOTIFY_BYTES) return slim
+  const short = Object.entries(rest).filter(([, v]) => Buffer.byteLength(JSON.stringify(v) ?? '') <= 256)
+  return JSON.stringify({ ...e, data: { ...Object.fromEntries(short), truncated: true } })
 }
 
 interface EndpointRow {

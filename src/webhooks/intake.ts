@@ -10,6 +10,7 @@ import { HttpError } from '../shared/errors.ts'
 import type { SourceAdapter } from './adapter.ts'
 import { ingest, type IntakeResult } from './pipeline.ts'
 import { activeSecrets } from './secrets.ts'
+import { storableText, unstorableFields } from './storable.ts'
 
 export type { IntakeResult } from './pipeline.ts'
 
@@ -55,6 +56,8 @@ export function createWebhookIntake(d: { store: Store; config: Config }): Webhoo
   const merchantId = async (slug: string) => {
     const cached = merchantIds.get(slug)
     if (cached) return cached
+    // No slug holds a NUL (or a lone surrogate); Postgres refuses a NUL in a query parameter (a 503).
+    if (!storableText(slug)) throw new HttpError(404, 'unknown_merchant', 'no such merchant')
     const [m] = await d.store.db.select({ id: merchants.id }).from(merchants).where(eq(merchants.slug, slug))
     if (!m) throw new HttpError(404, 'unknown_merchant', `no merchant "${slug}"`)
     merchantIds.set(slug, m.id)
@@ -147,6 +150,11 @@ export function createWebhookIntake(d: { store: Store; config: Config }): Webhoo
       if (!normalized.ok)
         throw new HttpError(normalized.status, normalized.code, normalized.message, normalized.fields)
       const events = normalized.events
+      // What the columns cannot hold is the sender's error (422), not a failure to keep and retry (503).
+      if (!storableText(rawBody)) throw new HttpError(400, 'malformed_body', 'the body contains a NUL byte')
+      const unstorable = [...new Set(events.flatMap(unstorableFields))]
+      if (unstorable.length)
+        throw new HttpError(422, 'invalid_fields', `invalid fields: ${unstorable.join(', ')}`, unstorable)
       if (adapter.requiresVerifiedClickId)
         for (const e of events)
           if (!e.clickId || !verifyClickId(e.clickId, d.config.secrets.clickIdKeys).ok)
