@@ -1,7 +1,9 @@
 import { afterAll, expect, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
+import { verifyLedger } from '../../src/commissions/ledger-verify.ts'
 import { loadConfig } from '../../src/config.ts'
 import { openPostgres } from '../../src/db/postgres.ts'
+import { signClickId } from '../../src/shared/click-id.ts'
 import { addSecret } from '../../src/webhooks/secrets.ts'
 import { testSecretsEnv } from '../helpers/app.ts'
 import { isolatedBinary, run, startServe } from '../helpers/binary.ts'
@@ -30,11 +32,24 @@ test('Postgres stopped mid-stream: 503s, the sender retries, every order lands e
   await using server = await startServe(bin, env, dir)
 
   const N = 300
+  // Every order names a stored click, so each delivery writes the whole chain: event, conversion, attribution,
+  // commission, ledger entry, rollup delta. Any of them half-written shows in the counts below.
+  const clickAt = Date.now() - 120_000
+  const clickIds = Array.from({ length: N }, () => Bun.randomUUIDv7('hex', clickAt))
+  await store.query(
+    `insert into clicks (id, clicked_at, link_id, slug, program_id, influencer_id, campaign_id)
+     select u, $2::timestamptz, l.id, l.slug, l.program_id, l.influencer_id, l.campaign_id
+       from unnest($1::uuid[]) u, tracking_links l where l.slug = 'glow-serum'`,
+    [clickIds, new Date(clickAt).toISOString()],
+  )
+  const clickKey = loadConfig(env).secrets.clickIdKeys[0]
+  if (!clickKey) throw new Error('no click key')
   let unavailable = 0
   const deliver = async (i: number): Promise<number> => {
     const body = JSON.stringify({
       id: 70000 + i,
-      created_at: '2026-11-21T10:00:00Z',
+      created_at: new Date(clickAt + 30_000).toISOString(),
+      landing_site: `/p?sk_cid=${signClickId(clickKey, clickIds[i] as string)}`,
       currency: 'USD',
       subtotal_price: '10.00',
       total_price: '10.00',
@@ -84,6 +99,19 @@ test('Postgres stopped mid-stream: 503s, the sender retries, every order lands e
               where e.id is null) as orphans`,
   )
   expect(c).toEqual({ conv: N, events: N, orphans: 0 })
+  const [chain] = await store.query<Record<string, number>>(
+    `select (select count(*)::int from attributions) as attributions,
+            (select count(*)::int from commissions) as commissions,
+            -- Two postings per commission: the influencer's earning and the merchant's owing (src/commissions/ledger.ts).
+            (select count(*)::int from ledger_entries where entry_type = 'commission_earned') as earned,
+            (select count(*)::int from conversions v
+              where (select count(*) from attributions a where a.conversion_id = v.id) <> 1
+                 or (select count(*) from commissions k where k.conversion_id = v.id) <> 1) as not_exactly_one,
+            (select coalesce(sum(commissions), 0)::int from sales_rollup_queue) +
+            (select coalesce(sum(commissions), 0)::int from sales_rollups_hourly) as rolled_up`,
+  )
+  expect(chain).toEqual({ attributions: N, commissions: N, earned: 2 * N, not_exactly_one: 0, rolled_up: N })
+  expect((await verifyLedger(store.db)).ok).toBe(true)
   console.log(
     `${N} deliveries, ${unavailable} answered 503 during the outage and were retried; ${c?.conv} conversions`,
   )
