@@ -122,7 +122,7 @@ export class ClickWal {
       text = payload(rec, 256)
       r = this.enc.encodeInto(text, room)
     }
-    if (r.read < text.length || text.split(SEP).length !== FIELDS) {
+    if (r.read < text.length || hasSep(rec.ua) || hasSep(rec.referer) || hasSep(rec.query)) {
       this.stats.skipped++
       return 0
     }
@@ -163,6 +163,8 @@ export class ClickWal {
   }
 }
 
+// Headers and URLs cannot carry a NUL, so this never refuses a real click; it keeps the field count exact.
+const hasSep = (v: string | null) => v !== null && v.includes(SEP)
 const orNull = (v: string | null) => (v === null ? NULL : v)
 const cut = (v: string | null, n: number) => (v !== null && n > 0 ? v.slice(0, n) : v)
 
