@@ -126,6 +126,17 @@ describe.skipIf(!run)('dashboard in a real browser (Debian chromium)', () => {
       },
     )
     expect(await page.textContent('#m-conversions')).toBe('0')
+    // The cards and the top-links table come from separate requests: the table may render after the cards.
+    await page
+      .waitForFunction(
+        () =>
+          (globalThis as any).document
+            .querySelector('[data-testid=top-links]')
+            ?.textContent?.includes('/l/zoe-secret'),
+        undefined,
+        { timeout: 5_000 },
+      )
+      .catch(() => {})
     const links = await page.textContent('[data-testid=top-links]')
     expect(links).toContain('/l/zoe-secret')
     expect(links).not.toContain('glow-serum')
