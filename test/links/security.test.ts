@@ -151,8 +151,11 @@ describe('slug fuzzing never yields a 500', () => {
 
   test('ids and cursors from random bytes: 4xx, never 500', async () => {
     for (let i = 0; i < 200; i++) {
-      const raw = crypto.getRandomValues(new Uint8Array(1 + (i % 40)))
-      const s = encodeURIComponent(Buffer.from(raw).toString('latin1'))
+      const raw = Uint8Array.from({ length: 1 + (i % 40) }, () => Math.floor(rand() * 256))
+      let s = encodeURIComponent(Buffer.from(raw).toString('latin1'))
+      // "." and ".." are dot segments the URL parser resolves before routing ("/links/." is the
+      // list itself, a 200), so they never reach the id handler; an unseeded run drew "." in CI.
+      if (/^(\.|%2e){1,2}$/i.test(s)) s = `x${s}`
       for (const path of [`/${s}`, `/?cursor=${s}`, `/${s}/deactivate`]) {
         const method = path.endsWith('deactivate') ? 'POST' : 'GET'
         const r = await call(method, path)
