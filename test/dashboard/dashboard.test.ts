@@ -64,6 +64,18 @@ async function signIn(page: Page, key: string) {
   return external
 }
 
+// The cards and the top-links table come from separate requests: the table may render after the cards.
+// A miss falls through to the assertion that follows, which names what the table held.
+async function topLinksShow(page: Page, text: string) {
+  await page
+    .waitForFunction(
+      (t) => (globalThis as any).document.querySelector('[data-testid=top-links]')?.textContent?.includes(t),
+      text,
+      { timeout: 5_000 },
+    )
+    .catch(() => {})
+}
+
 describe.skipIf(!run)('dashboard in a real browser (Debian chromium)', () => {
   test('loads from this server alone, shows the influencer their own numbers and chart, and streams a redirect within 1 s', async () => {
     browser = await launchBrowser()
@@ -83,6 +95,7 @@ describe.skipIf(!run)('dashboard in a real browser (Debian chromium)', () => {
     )
     expect(await page.textContent('#m-conversions')).toBe('2')
     expect(Number(await page.getAttribute('#chart', 'data-points'))).toBeGreaterThan(0)
+    await topLinksShow(page, '/l/glow-serum')
     const links = await page.textContent('[data-testid=top-links]')
     expect(links).toContain('/l/glow-serum')
     expect(links).not.toContain('zoe-secret')
@@ -126,17 +139,7 @@ describe.skipIf(!run)('dashboard in a real browser (Debian chromium)', () => {
       },
     )
     expect(await page.textContent('#m-conversions')).toBe('0')
-    // The cards and the top-links table come from separate requests: the table may render after the cards.
-    await page
-      .waitForFunction(
-        () =>
-          (globalThis as any).document
-            .querySelector('[data-testid=top-links]')
-            ?.textContent?.includes('/l/zoe-secret'),
-        undefined,
-        { timeout: 5_000 },
-      )
-      .catch(() => {})
+    await topLinksShow(page, '/l/zoe-secret')
     const links = await page.textContent('[data-testid=top-links]')
     expect(links).toContain('/l/zoe-secret')
     expect(links).not.toContain('glow-serum')
