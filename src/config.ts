@@ -55,6 +55,8 @@ export interface Config {
     /** Day of the month (UTC) from which the previous month's payouts run; null: no schedule (API/CLI only). */
     readonly day: number | null
     readonly currencies: readonly string[]
+    /** How often each host checks for a due run; also how soon a host takes over a run a dead host left. */
+    readonly intervalMs: number
   }
   readonly payoutProviders: {
     /** Each request to a payment provider gives up after this long (and counts as retryable). */
@@ -209,6 +211,7 @@ const envSchema = z.object({
     .default('USD')
     .transform((v) => v.split(',').map((c) => c.trim().toUpperCase()))
     .refine((cs) => cs.every((c) => /^[A-Z]{3}$/.test(c)), 'must be comma-separated ISO 4217 codes'),
+  PAYOUT_SCHEDULE_INTERVAL_MS: intFrom(100, 86_400_000).default(3_600_000),
   PAYOUT_PROVIDER_TIMEOUT_MS: intFrom(100, 300_000).default(10_000),
   PAYOUT_FEE_STRIPE: feeSpec('2.9%+0.30'),
   PAYOUT_FEE_PAYPAL: feeSpec('2%'),
@@ -375,6 +378,7 @@ export function loadConfig(
     payoutSchedule: Object.freeze({
       day: e.PAYOUT_SCHEDULE_DAY ?? null,
       currencies: Object.freeze(e.PAYOUT_SCHEDULE_CURRENCIES),
+      intervalMs: e.PAYOUT_SCHEDULE_INTERVAL_MS,
     }),
     payoutProviders: Object.freeze({
       timeoutMs: e.PAYOUT_PROVIDER_TIMEOUT_MS,

@@ -66,6 +66,7 @@ export async function runServe(config: Config, opts: { migrate: boolean }): Prom
           payoutScheduleWorker(payoutDeps({ config, store, log }), {
             day: config.payoutSchedule.day,
             currencies: config.payoutSchedule.currencies,
+            intervalMs: config.payoutSchedule.intervalMs,
           }),
         ]),
     ...runtime.workers,

@@ -5,12 +5,14 @@ import { FaultDesk } from './fake-faults.ts'
  * How the next matching request goes wrong. 'error': answered with `status` before anything is done (a load
  * balancer's 500). 'hang': held (after taking its idempotency key) until release(), then carried out
  * ('commit', the default) or dropped; the client times out meanwhile. 'commit-then-fail': carried out and its
- * answer saved for replay, but answered 500 — the crash between "sent" and "recorded".
+ * answer saved for replay, but answered 500 — the crash between "sent" and "recorded". 'commit-then-hang':
+ * carried out and saved, its answer held until release() — a runner killed while waiting for it.
  */
 export type Fault =
   | { readonly kind: 'error'; readonly status?: number }
   | { readonly kind: 'hang'; readonly then?: 'commit' | 'drop' }
   | { readonly kind: 'commit-then-fail' }
+  | { readonly kind: 'commit-then-hang' }
 
 export interface StripeTransfer {
   readonly id: string
@@ -137,6 +139,7 @@ export async function startFakeStripe(opts: { accounts?: readonly string[] } = {
     else if (key) keys.set(key, { params, answer: result })
     if (fault?.kind === 'commit-then-fail')
       return answer(error(500, 'api_error', 'injected failure after commit'))
+    if (fault?.kind === 'commit-then-hang') await desk.held()
     return answer(result)
   }
 

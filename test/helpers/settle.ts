@@ -68,11 +68,11 @@ export async function settleFixture() {
   }
   const counters = new Map<string, number>()
   /**
-   * `count` $100.00 sales credited to ava by sub-id (16.00 net each at the demo's 20 % and 20 % fee), as
-   * orders `${prefix}-1`, `${prefix}-2` …, approved at once (the program's hold must be 0 days). Returns the
-   * order ids.
+   * `count` $100.00 sales credited by sub-id to ava (or the member with handle `subId`): 16.00 net each at the
+   * demo's 20 % and 20 % fee, as orders `${prefix}-1`, `${prefix}-2` …, approved at once (the program's hold
+   * must be 0 days). Returns the order ids.
    */
-  const approvedSales = async (count: number, prefix: string): Promise<string[]> => {
+  const approvedSales = async (count: number, prefix: string, subId = 'ava'): Promise<string[]> => {
     const orders: string[] = []
     for (let i = 0; i < count; i++) {
       const n = (counters.get(prefix) ?? 0) + 1
@@ -84,7 +84,7 @@ export async function settleFixture() {
         occurred_at: new Date(Date.now() - 60_000).toISOString(),
         currency: 'USD',
         total: '100.00',
-        sub_id: 'ava',
+        sub_id: subId,
       })
       if (r.status !== 200) throw new Error(`sale ${order}: ${r.status} ${JSON.stringify(r.body)}`)
       orders.push(order)

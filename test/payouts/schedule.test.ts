@@ -1,7 +1,11 @@
 import { describe, expect, test } from 'bun:test'
 import { payoutDeps } from '../../src/payouts/deps.ts'
+import { DEFAULT_FEES, feeCalculator } from '../../src/payouts/providers/fees.ts'
+import { createPaypalProvider } from '../../src/payouts/providers/paypal.ts'
+import type { PayoutDeps } from '../../src/payouts/run.ts'
 import { payoutScheduleWorker, scheduledPeriod } from '../../src/payouts/schedule.ts'
 import { createLogger } from '../../src/shared/logger.ts'
+import { startFakePaypal } from '../helpers/fake-paypal.ts'
 import { settleFixture } from '../helpers/settle.ts'
 
 describe('monthly payout schedule', () => {
@@ -42,5 +46,49 @@ describe('the schedule worker', () => {
       `select status, net_minor::text as net from payouts`,
     )
     expect(payouts).toEqual([{ status: 'processing', net: '6400' }])
+  })
+})
+
+describe('the schedule worker and unfinished payouts', () => {
+  test('a completed run whose PayPal batch was still processing is checked again until it is paid', async () => {
+    const fx = await settleFixture()
+    const paypal = await startFakePaypal()
+    try {
+      await fx.store.query(`update programs set hold_days = 0 where id = $1`, [fx.programId])
+      await fx.store.query(
+        `update influencers set payout_method = 'paypal', payout_account = 'ava@creators.example' where id = $1`,
+        [fx.influencerId],
+      )
+      await fx.approvedSales(4, 'pp')
+      const deps: PayoutDeps = {
+        db: fx.store.db,
+        log: createLogger('silent'),
+        providers: {
+          paypal: createPaypalProvider({
+            apiBase: paypal.url,
+            clientId: paypal.clientId,
+            clientSecret: paypal.clientSecret,
+            timeoutMs: 1000,
+          }),
+        },
+        fee: feeCalculator(DEFAULT_FEES),
+      }
+      paypal.outcome = { create: 'PENDING', settle: { batch: 'SUCCESS', item: 'SUCCESS' } }
+      const pass = async () => {
+        const w = payoutScheduleWorker(deps, { day: 1, currencies: ['USD'] })
+        await w.start()
+        await w.stop()
+        return fx.store.query<{ status: string }>(`select status from payouts`)
+      }
+      expect(await pass()).toEqual([{ status: 'processing' }])
+      expect(await pass()).toEqual([{ status: 'paid' }])
+      expect(paypal.batches).toHaveLength(1)
+      // Done now: a later pass asks nobody.
+      const asked = paypal.counters.requests
+      expect(await pass()).toEqual([{ status: 'paid' }])
+      expect(paypal.counters.requests).toBe(asked)
+    } finally {
+      await paypal[Symbol.asyncDispose]()
+    }
   })
 })
