@@ -1,4 +1,9 @@
 import { randomBytes } from 'node:crypto'
+import type { Db } from '../../src/db/store.ts'
+import { DEFAULT_FEES, feeCalculator } from '../../src/payouts/providers/fees.ts'
+import { createPaypalProvider } from '../../src/payouts/providers/paypal.ts'
+import type { PayoutDeps } from '../../src/payouts/run.ts'
+import { createLogger } from '../../src/shared/logger.ts'
 import type { Fault, SeenRequest } from './fake-stripe.ts'
 import { FaultDesk } from './fake-faults.ts'
 
@@ -291,4 +296,21 @@ export async function startFakePaypal(): Promise<FakePaypal> {
     [Symbol.asyncDispose]: () => desk.close(server),
   }
   return fake
+}
+
+/** Payout dependencies with PayPal (this fake) as the only provider and the default fees. */
+export function paypalPayoutDeps(db: Db, paypal: FakePaypal): PayoutDeps {
+  return {
+    db,
+    log: createLogger('silent'),
+    providers: {
+      paypal: createPaypalProvider({
+        apiBase: paypal.url,
+        clientId: paypal.clientId,
+        clientSecret: paypal.clientSecret,
+        timeoutMs: 1000,
+      }),
+    },
+    fee: feeCalculator(DEFAULT_FEES),
+  }
 }

@@ -1,11 +1,8 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { verifyLedger } from '../../src/commissions/ledger-verify.ts'
-import { DEFAULT_FEES, feeCalculator } from '../../src/payouts/providers/fees.ts'
-import { createPaypalProvider } from '../../src/payouts/providers/paypal.ts'
-import { type PayoutDeps, runPayouts } from '../../src/payouts/service.ts'
-import { createLogger } from '../../src/shared/logger.ts'
+import { runPayouts } from '../../src/payouts/service.ts'
 import { testSecretsEnv } from '../helpers/app.ts'
-import { startFakePaypal } from '../helpers/fake-paypal.ts'
+import { paypalPayoutDeps, startFakePaypal } from '../helpers/fake-paypal.ts'
 import { startFakeStripe } from '../helpers/fake-stripe.ts'
 import { settleFixture } from '../helpers/settle.ts'
 
@@ -26,19 +23,7 @@ describe('PayPal payouts in a run', () => {
       [fx.influencerId],
     )
     await fx.approvedSales(4, 'pp')
-    const deps: PayoutDeps = {
-      db: store.db,
-      log: createLogger('silent'),
-      providers: {
-        paypal: createPaypalProvider({
-          apiBase: paypal.url,
-          clientId: paypal.clientId,
-          clientSecret: paypal.clientSecret,
-          timeoutMs: 1000,
-        }),
-      },
-      fee: feeCalculator(DEFAULT_FEES),
-    }
+    const deps = paypalPayoutDeps(store.db, paypal)
     paypal.outcome = { create: 'PENDING', settle: { batch: 'SUCCESS', item: 'SUCCESS' } }
     const first = await runPayouts(deps, { period: 'pp-1', currency: 'USD' })
     // 64.00 owed, PayPal 2 % = 1.28: 62.72 sent.

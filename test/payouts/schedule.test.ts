@@ -1,11 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { payoutDeps } from '../../src/payouts/deps.ts'
-import { DEFAULT_FEES, feeCalculator } from '../../src/payouts/providers/fees.ts'
-import { createPaypalProvider } from '../../src/payouts/providers/paypal.ts'
-import type { PayoutDeps } from '../../src/payouts/run.ts'
 import { payoutScheduleWorker, scheduledPeriod } from '../../src/payouts/schedule.ts'
 import { createLogger } from '../../src/shared/logger.ts'
-import { startFakePaypal } from '../helpers/fake-paypal.ts'
+import { paypalPayoutDeps, startFakePaypal } from '../helpers/fake-paypal.ts'
 import { settleFixture } from '../helpers/settle.ts'
 
 describe('monthly payout schedule', () => {
@@ -60,19 +57,7 @@ describe('the schedule worker and unfinished payouts', () => {
         [fx.influencerId],
       )
       await fx.approvedSales(4, 'pp')
-      const deps: PayoutDeps = {
-        db: fx.store.db,
-        log: createLogger('silent'),
-        providers: {
-          paypal: createPaypalProvider({
-            apiBase: paypal.url,
-            clientId: paypal.clientId,
-            clientSecret: paypal.clientSecret,
-            timeoutMs: 1000,
-          }),
-        },
-        fee: feeCalculator(DEFAULT_FEES),
-      }
+      const deps = paypalPayoutDeps(fx.store.db, paypal)
       paypal.outcome = { create: 'PENDING', settle: { batch: 'SUCCESS', item: 'SUCCESS' } }
       const pass = async () => {
         const w = payoutScheduleWorker(deps, { day: 1, currencies: ['USD'] })
