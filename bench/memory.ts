@@ -21,6 +21,7 @@ import {
   freePort,
   machineBusy,
   pinned,
+  pinPostgres,
   readProc,
   round1,
   spawnTracked,
@@ -133,6 +134,11 @@ interface LoadRun {
   failed: number
   /** Latency of request i from its scheduled start, ms; NaN when it failed. */
   ms: Float64Array
+  /**
+   * The load generator's own longest stall (a 10 ms timer's lateness) in each window, ms: when it rivals a
+   * window's p99, that p99 was this process's pause, not the server's.
+   */
+  stallMs: number[]
 }
 
 /**
@@ -143,9 +149,23 @@ async function openLoop(base: string, p: Params, seconds: number, seed: number):
   const rand = mulberry32(seed)
   const n = p.rate * seconds
   const ms = new Float64Array(n).fill(Number.NaN)
-  const run: LoadRun = { sent: n, s302: 0, other: 0, failed: 0, ms }
-  const inFlight: Promise<void>[] = []
+  const run: LoadRun = { sent: n, s302: 0, other: 0, failed: 0, ms, stallMs: [] }
+  // A count, not an array of the promises: 3M settled promises kept for a 10-minute soak make the load
+  // generator's own GC pauses grow, and every request they delay is charged to the server.
+  let pending = 0
+  const drained = Promise.withResolvers<void>()
+  let scheduled = false
+  const settle = () => {
+    if (--pending === 0 && scheduled) drained.resolve()
+  }
   const t0 = performance.now() + 50
+  let tick = performance.now()
+  const ticker = setInterval(() => {
+    const now = performance.now()
+    const w = Math.floor((now - t0) / 1000 / WINDOW_S)
+    if (w >= 0) run.stallMs[w] = Math.max(run.stallMs[w] ?? 0, Math.round((now - tick - 10) * 10) / 10)
+    tick = now
+  }, 10)
   for (let i = 0; i < n; i++) {
     const at = t0 + (i * 1000) / p.rate
     const wait = at - performance.now()
@@ -157,8 +177,9 @@ async function openLoop(base: string, p: Params, seconds: number, seed: number):
     // Sent up to 1 ms early (a shorter sleep overshoots more than that): timed from the send then, so never
     // negative; sent late, timed from the schedule, so the delay is charged.
     const from = Math.min(at, performance.now())
-    inFlight.push(
-      fetch(`${base}/l/${slugOf(link)}`, { redirect: 'manual' }).then(
+    pending++
+    fetch(`${base}/l/${slugOf(link)}`, { redirect: 'manual' })
+      .then(
         async (res) => {
           await res.arrayBuffer()
           ms[i] = performance.now() - from
@@ -168,10 +189,12 @@ async function openLoop(base: string, p: Params, seconds: number, seed: number):
         () => {
           run.failed++
         },
-      ),
-    )
+      )
+      .finally(settle)
   }
-  await Promise.all(inFlight)
+  scheduled = true
+  if (pending > 0) await drained.promise
+  clearInterval(ticker)
   return run
 }
 
@@ -180,13 +203,19 @@ const WINDOW_S = 10
 function windows(
   run: LoadRun,
   rate: number,
-): { from_s: number; p50_ms: number; p99_ms: number; n: number }[] {
+): { from_s: number; p50_ms: number; p99_ms: number; n: number; load_stall_ms: number }[] {
   const out = []
   for (let from = 0; from * rate < run.ms.length; from += WINDOW_S) {
     const slice = run.ms.subarray(from * rate, Math.min(run.ms.length, (from + WINDOW_S) * rate))
     const ok = slice.filter((v) => !Number.isNaN(v)).sort()
     const q = (x: number) => Math.round(nearestRank(ok, x) * 1000) / 1000
-    out.push({ from_s: from, p50_ms: q(0.5), p99_ms: q(0.99), n: ok.length })
+    out.push({
+      from_s: from,
+      p50_ms: q(0.5),
+      p99_ms: q(0.99),
+      n: ok.length,
+      load_stall_ms: run.stallMs[from / WINDOW_S] ?? 0,
+    })
   }
   return out
 }
@@ -307,7 +336,9 @@ async function main(p: Params): Promise<number> {
     `${binary.version}; database ${dbName}: migrated in ${migrateMs} ms, ${seeded.count} links in ${seeded.ms} ms`,
   )
 
-  const r = await runSoak(p, bin, env, pin)
+  const restorePostgres = pin && selfPinned ? pinPostgres(pin.load) : null
+  if (pin && selfPinned && !restorePostgres) warn('Postgres not moved off the server core: it shares it')
+  const r = await runSoak(p, bin, env, pin).finally(() => restorePostgres?.())
   const stored = await countClicks(dbUrl)
   const runs = [r.pass, r.warm, r.soak]
   const served = runs.reduce((n, x) => n + x.s302, 0)
@@ -370,7 +401,9 @@ async function main(p: Params): Promise<number> {
     `soak ${p.soakS}s at ${p.rate}/s: RSS ${rssStartMiB} → ${rssEndMiB} MiB (max ${rssMaxMiB}), ${growthPct}%, ${slopeMiBPerMin} MiB/min`,
   )
   for (const w of win)
-    console.log(`  ${String(w.from_s).padStart(3)}s+  p50 ${w.p50_ms} ms  p99 ${w.p99_ms} ms  (${w.n})`)
+    console.log(
+      `  ${String(w.from_s).padStart(3)}s+  p50 ${w.p50_ms} ms  p99 ${w.p99_ms} ms  (${w.n})  load generator stalled ≤ ${w.load_stall_ms} ms`,
+    )
   console.log(`clicks: served ${served}, stored ${stored}\n`)
   printTargets(targets)
 
@@ -379,7 +412,10 @@ async function main(p: Params): Promise<number> {
     at: new Date().toISOString(),
     machine: machineInfo({
       busyAtStart,
-      pinning: pin && selfPinned ? { server: pin.server, load: pin.load } : null,
+      pinning:
+        pin && selfPinned
+          ? { server: pin.server, load: pin.load, postgres: restorePostgres ? pin.load : null }
+          : null,
     }),
     params: { ...p, databaseUrl: undefined, database: dbName, binary, migrateMs, seedMs: seeded.ms },
     cache1m,

@@ -1,6 +1,7 @@
 // Child processes of the bench: pinned spawning, readiness, /proc readings, and stopping them all on exit.
 import type { Subprocess } from 'bun'
 import { closeSync, openSync } from 'node:fs'
+import { cpus } from 'node:os'
 
 const live = new Set<Subprocess>()
 let stopping = false
@@ -24,6 +25,37 @@ export function choosePinning(cpus: number): { server: number; load: number } | 
 
 export function pinned(cpu: number | null | undefined, cmd: string[]): string[] {
   return cpu === null || cpu === undefined ? cmd : ['taskset', '-c', String(cpu), ...cmd]
+}
+
+/**
+ * Moves a local Postgres (postmaster and every backend: new backends inherit the postmaster's mask) onto
+ * `cpu`, away from the server's core, and returns how to put it back; null when there is none we may move.
+ * On a 2-core machine the Postgres work behind the clicks (COPY, the once-a-second rollup fold) otherwise
+ * lands on the server's core in bursts, and the soak's 10 s p99 swung 7 → 30–115 ms with it.
+ */
+export function pinPostgres(cpu: number): (() => void) | null {
+  if (!Bun.which('taskset') || !Bun.which('pgrep')) return null
+  const pids = () =>
+    new TextDecoder()
+      .decode(Bun.spawnSync(['pgrep', '-x', 'postgres']).stdout)
+      .split('\n')
+      .filter(Boolean)
+  const set = (mask: string) =>
+    pids().every(
+      (pid) =>
+        Bun.spawnSync(['taskset', '-a', '-p', '-c', mask, pid], { stdout: 'ignore', stderr: 'ignore' })
+          .exitCode === 0,
+    )
+  const found = pids()
+  if (found.length === 0) return null
+  const all = `0-${cpus().length - 1}`
+  if (!set(String(cpu))) {
+    set(all)
+    return null
+  }
+  return () => {
+    set(all)
+  }
 }
 
 /** Spawns and remembers the child so stopAll() can end it if the bench fails or is interrupted. */
