@@ -34,8 +34,6 @@ export interface FlusherOptions {
   readonly maxRows: number
   /** Told of every batch once it has committed (not of journaled ones): the live feed's source of clicks. */
   readonly onStored?: (records: readonly ClickRecord[]) => void
-  /** How often the rollup queues' dead rows are reclaimed (default VACUUM_EVERY_MS). */
-  readonly vacuumEveryMs?: number
 }
 
 const MAX_RETRY_MS = 1000
@@ -74,16 +72,15 @@ export function createClickFlusher(o: FlusherOptions) {
   let retryAt = 0
   let retryDelay = 50
   let rollupAt = 0
-  const vacuumEveryMs = o.vacuumEveryMs ?? VACUUM_EVERY_MS
-  let vacuumAt = Date.now() + vacuumEveryMs
+  let vacuumAt = Date.now() + VACUUM_EVERY_MS
   let rolling: Promise<void> | undefined
 
   /** wait = false: skip when another host is folding (it takes these rows, or its next run does). */
   const applyRollups = (wait: boolean): Promise<void> => {
     rollupAt = Date.now() + ROLLUP_EVERY_MS
-    // Chained, so a drain's fold starts after a periodic one and sees whatever that one left.
     const vacuum = Date.now() >= vacuumAt
-    if (vacuum) vacuumAt = Date.now() + vacuumEveryMs
+    if (vacuum) vacuumAt = Date.now() + VACUUM_EVERY_MS
+    // Chained, so a drain's fold starts after a periodic one and sees whatever that one left.
     const run = (rolling ?? Promise.resolve())
       .then(() => foldRollups(o.store, wait))
       .then(
