@@ -2,7 +2,7 @@
 // in-process app, against a scratch database. Run under `bun --cpu-prof-md` to see the split.
 // Usage: bun [--cpu-prof-md --cpu-prof-dir=/tmp/prof] bench/settle-profile.ts [N] [concurrency]
 import { createHmac } from 'node:crypto'
-import { signClickId } from '../src/shared/click-id.ts'
+import { signClickId, uuidV7Time } from '../src/shared/click-id.ts'
 import { addSecret } from '../src/webhooks/secrets.ts'
 import { withScratchRuntime } from './lib/scratch-runtime.ts'
 
@@ -33,11 +33,12 @@ await withScratchRuntime('settle', {}, async ({ store, rt }) => {
   const key = config.secrets.clickIdKeys[0]!
   const at = Date.now() - 60_000
   const ids = Array.from({ length: N }, () => Bun.randomUUIDv7('hex', at))
+  // Bun moves a v7 id's time a millisecond on when its counter for `at` runs out; a click's time is its id's.
   await store.query(
     `insert into clicks (id, clicked_at, link_id, slug, program_id, influencer_id, campaign_id)
-   select u, $2::timestamptz, l.id, l.slug, l.program_id, l.influencer_id, l.campaign_id
-     from unnest($1::uuid[]) u, tracking_links l where l.slug = 'glow-serum'`,
-    [ids, new Date(at).toISOString()],
+   select u, t, l.id, l.slug, l.program_id, l.influencer_id, l.campaign_id
+     from unnest($1::uuid[], $2::timestamptz[]) as x(u, t), tracking_links l where l.slug = 'glow-serum'`,
+    [ids, ids.map((id) => new Date(uuidV7Time(id)).toISOString())],
   )
   const app = rt.app
   const deliver = async (i: number) => {
@@ -77,4 +78,5 @@ await withScratchRuntime('settle', {}, async ({ store, rt }) => {
   console.log(
     `${N} deliveries in ${ms.toFixed(0)} ms = ${((N / ms) * 1000).toFixed(0)}/s; commissions ${c?.n}`,
   )
+  if (c?.n !== String(N)) throw new Error(`expected ${N} commissions, found ${c?.n}`)
 })

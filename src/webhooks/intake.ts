@@ -8,7 +8,8 @@ import type { Store } from '../db/store.ts'
 import { verifyClickId } from '../shared/click-id.ts'
 import { HttpError } from '../shared/errors.ts'
 import type { SourceAdapter } from './adapter.ts'
-import { ingest, type IntakeResult } from './pipeline.ts'
+import { createIngestBatcher } from './batch.ts'
+import type { IntakeResult } from './pipeline.ts'
 import { activeSecrets } from './secrets.ts'
 import { storableText, unstorableFields } from './storable.ts'
 
@@ -52,6 +53,7 @@ export function createWebhookIntake(d: { store: Store; config: Config }): Webhoo
   // transaction committed. Exactly-once does not rest on this cache: first deliveries, and repeats first seen
   // by another host, go to the transaction, where the unique key dedupes.
   const seenHere = new LRUCache<string, IntakeResult>({ max: 200_000 })
+  const batcher = createIngestBatcher({ db: d.store.db, config: d.config })
 
   const merchantId = async (slug: string) => {
     const cached = merchantIds.get(slug)
@@ -174,7 +176,7 @@ export function createWebhookIntake(d: { store: Store; config: Config }): Webhoo
       const seen = seenHere.get(seenKey)
       if (seen) return { ...seen, duplicate: true, created: 0 }
       if (device !== null) await refuseReusedId(key, rawBody)
-      const result = await ingest(d.store.db, d.config, {
+      const result = await batcher.submit({
         ...key,
         headers: storableHeaders(headers),
         rawBody,

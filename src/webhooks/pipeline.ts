@@ -49,51 +49,58 @@ export class EventFailedError extends Error {
  */
 export async function ingest(db: Db, config: Config, d: Delivery): Promise<IntakeResult> {
   try {
-    return await db.transaction(async (tx): Promise<IntakeResult> => {
-      const [event] = await tx
-        .insert(webhookEvents)
-        .values({
-          ...row(d),
-          status: d.events.length ? 'processed' : 'ignored',
-          attempts: 1,
-          processedAt: new Date(),
-        })
-        .onConflictDoNothing()
-        .returning({ id: webhookEvents.id })
-      if (event) return { duplicate: false, eventId: event.id, ...(await settle(tx, config, d, event.id)) }
-      // Stored before: a processed (or ignored) event is answered as a repeat, from one read.
-      const first = await duplicateOf(tx, d)
-      if (first) return first
-      // Pending (a failed attempt): this call completes it, under the row lock, so a concurrent retry or
-      // replay of the same event waits and then finds it done.
-      const [prior] = await tx
-        .select({ id: webhookEvents.id, status: webhookEvents.status })
-        .from(webhookEvents)
-        .where(keyOf(d))
-        .for('update')
-      if (!prior) throw new Error('duplicate delivery vanished')
-      if (!PENDING.includes(prior.status)) {
-        const done = await duplicateOf(tx, d)
-        if (!done) throw new Error('processed event without its row')
-        return done
-      }
-      const settled = await settle(tx, config, d, prior.id)
-      await tx
-        .update(webhookEvents)
-        .set({
-          status: d.events.length ? 'processed' : 'ignored',
-          processedAt: new Date(),
-          attempts: sql`${webhookEvents.attempts} + 1`,
-          error: null,
-        })
-        .where(eq(webhookEvents.id, prior.id))
-      return { duplicate: false, eventId: prior.id, ...settled }
-    })
+    return await db.transaction((tx) => ingestIn(tx, config, d))
   } catch (err) {
     if (isTransientDbError(err)) throw err
     const eventId = await recordFailure(db, d, err).catch(() => undefined)
     throw eventId ? new EventFailedError(eventId, err) : err
   }
+}
+
+/**
+ * ingest's work inside a transaction the caller owns (batch.ts runs several deliveries in one). Deliveries sharing
+ * a transaction must not share an event key or an order: the row and advisory locks that serialise those do not
+ * separate work done under one transaction.
+ */
+export async function ingestIn(tx: Db, config: Config, d: Delivery): Promise<IntakeResult> {
+  const [event] = await tx
+    .insert(webhookEvents)
+    .values({
+      ...row(d),
+      status: d.events.length ? 'processed' : 'ignored',
+      attempts: 1,
+      processedAt: new Date(),
+    })
+    .onConflictDoNothing()
+    .returning({ id: webhookEvents.id })
+  if (event) return { duplicate: false, eventId: event.id, ...(await settle(tx, config, d, event.id)) }
+  // Stored before: a processed (or ignored) event is answered as a repeat, from one read.
+  const first = await duplicateOf(tx, d)
+  if (first) return first
+  // Pending (a failed attempt): this call completes it, under the row lock, so a concurrent retry or
+  // replay of the same event waits and then finds it done.
+  const [prior] = await tx
+    .select({ id: webhookEvents.id, status: webhookEvents.status })
+    .from(webhookEvents)
+    .where(keyOf(d))
+    .for('update')
+  if (!prior) throw new Error('duplicate delivery vanished')
+  if (!PENDING.includes(prior.status)) {
+    const done = await duplicateOf(tx, d)
+    if (!done) throw new Error('processed event without its row')
+    return done
+  }
+  const settled = await settle(tx, config, d, prior.id)
+  await tx
+    .update(webhookEvents)
+    .set({
+      status: d.events.length ? 'processed' : 'ignored',
+      processedAt: new Date(),
+      attempts: sql`${webhookEvents.attempts} + 1`,
+      error: null,
+    })
+    .where(eq(webhookEvents.id, prior.id))
+  return { duplicate: false, eventId: prior.id, ...settled }
 }
 
 /** Events not (yet) processed: a retry or replay completes them. */
