@@ -26,7 +26,9 @@ import { redirectPlugin, redirectServeRoutes } from './redirect/plugin.ts'
 import { statsPlugin } from './stats/plugin.ts'
 import { createRedirect, type Redirect } from './redirect/service.ts'
 import { errorBody, HttpError } from './shared/errors.ts'
-import { createWebhookIntake } from './webhooks/intake.ts'
+import { createSite, type Site } from './site/service.ts'
+import { sitePlugin } from './site/plugin.ts'
+import { createWebhookIntake, type WebhookIntake } from './webhooks/intake.ts'
 import { importsPlugin } from './webhooks/imports-plugin.ts'
 import { webhookSecretsPlugin, webhooksPlugin } from './webhooks/plugin.ts'
 import type { Logger } from './shared/logger.ts'
@@ -39,6 +41,8 @@ export interface AppDeps {
   readonly redirect: Redirect
   readonly authenticate: Authenticator
   readonly realtime: Realtime
+  readonly intake: WebhookIntake
+  readonly site: Site
 }
 
 /** Everything a host runs: the app plus the services and workers behind it (lifecycle starts the workers). */
@@ -57,7 +61,9 @@ export function createRuntime(d: {
     trustedProxies: d.config.trustedProxies,
     masterKey: d.config.secrets.masterKey,
   })
-  const app = createApp({ ...d, metrics, redirect, authenticate, realtime })
+  const intake = createWebhookIntake({ store: d.store, config: d.config })
+  const site = createSite({ store: d.store, config: d.config, log: d.log, intake })
+  const app = createApp({ ...d, metrics, redirect, authenticate, realtime, intake, site })
   // The feed starts after the flusher and stops before it, so its final sends happen while clicks still drain.
   return {
     app,
@@ -66,10 +72,12 @@ export function createRuntime(d: {
     redirect,
     authenticate,
     realtime,
+    site,
     // First to start, last to stop: revocations made on other hosts are heard before this one serves a request.
     workers: [
       authenticate.worker,
       ...redirect.workers,
+      ...site.workers,
       realtime.worker,
       outboundWorker({ store: d.store, log: d.log, masterKey: d.config.secrets.masterKey }),
     ],
@@ -138,7 +146,7 @@ function apiCors(origins: readonly string[]) {
 /** Builds the whole HTTP surface; never listens, so tests and bench can drive it with app.handle(). */
 export function createApp(deps: AppDeps) {
   const { metrics } = deps
-  const intake = createWebhookIntake({ store: deps.store, config: deps.config })
+  const { intake } = deps
   const started = new WeakMap<Request, number>()
   const limiter = createRateLimiter({ ...deps.config.rateLimits, trustedProxies: deps.config.trustedProxies })
   // Bun's own limit is the backstop for chunked bodies (it answers an empty 413); declared sizes get a JSON reason.
@@ -232,6 +240,7 @@ export function createApp(deps: AppDeps) {
     .use(statsPlugin({ store: deps.store, authenticate: deps.authenticate }))
     .use(fraudPlugin({ store: deps.store, authenticate: deps.authenticate }))
     .use(outboundPlugin({ store: deps.store, config: deps.config, authenticate: deps.authenticate }))
+    .use(sitePlugin({ site: deps.site, store: deps.store, authenticate: deps.authenticate }))
     .use(dashboardPlugin())
     .use(realtimePlugin({ hub: deps.realtime.hub, authenticate: deps.authenticate }))
     .use(accountsPlugin({ store: deps.store, authenticate: deps.authenticate }))

@@ -37,3 +37,8 @@ declare module '*/assets/app.js' {
   const path: string
   export default path
 }
+// The on-site snippet, embedded as text so its version can be its content hash.
+declare module '*/assets/sk.js' {
+  const text: string
+  export default text
+}

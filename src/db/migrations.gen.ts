@@ -25,6 +25,8 @@ import m0021 from '../../drizzle/0021_sessions_ip_hash.sql' with { type: 'text' 
 import m0022 from '../../drizzle/0022_click_rollup_queue.sql' with { type: 'text' }
 import m0023 from '../../drizzle/0023_drop_clicks_influencer_index.sql' with { type: 'text' }
 import m0024 from '../../drizzle/0024_sales_rollup_queue.sql' with { type: 'text' }
+import m0025 from '../../drizzle/0025_site_events.sql' with { type: 'text' }
+import m0026 from '../../drizzle/0026_site_events_append_only.sql' with { type: 'text' }
 import journal from '../../drizzle/meta/_journal.json' with { type: 'json' }
 
 const sqlByTag: Record<string, string> = {
@@ -53,6 +55,8 @@ const sqlByTag: Record<string, string> = {
   '0022_click_rollup_queue': m0022,
   '0023_drop_clicks_influencer_index': m0023,
   '0024_sales_rollup_queue': m0024,
+  '0025_site_events': m0025,
+  '0026_site_events_append_only': m0026,
 }
 
 /** Every migration in journal order, shaped for db/migrate.ts. */

@@ -149,3 +149,38 @@ export const TopProductsBody = t.Object({
     t.Object({ productId: t.String(), sku: t.String(), name: t.String(), links: t.Integer(), ...Metrics }),
   ),
 })
+
+export const SiteQuery = t.Object({
+  from: common.from,
+  to: common.to,
+  influencerId: common.influencerId,
+  linkId: common.linkId,
+  programId: common.programId,
+})
+
+const Pair = t.Object({ raw: t.Integer(), billable: t.Integer() })
+const Counts = t.Record(t.String(), t.Integer())
+
+export const SiteBody = t.Object({
+  from: t.String({ format: 'date-time' }),
+  to: t.String({ format: 'date-time' }),
+  programs: t.Array(
+    t.Object({
+      program_id: t.String({ format: 'uuid' }),
+      billable_kinds: t.Array(t.String(), { description: "The program's billing policy: kinds it pays for" }),
+      sessions: Pair,
+      qualified_sessions: Pair,
+      pageviews: Pair,
+      conversions: Pair,
+      not_billable: Counts,
+    }),
+  ),
+  unattributed: t.Nullable(
+    t.Object({
+      sessions: t.Integer(),
+      pageviews: t.Integer(),
+      conversions: t.Integer(),
+      by_click_status: Counts,
+    }),
+  ),
+})

@@ -7,6 +7,8 @@ import { csvResponse } from './csv.ts'
 import {
   BreakdownBody,
   BreakdownQuery,
+  SiteBody,
+  SiteQuery,
   SummaryBody,
   SummaryQuery,
   TimeseriesBody,
@@ -16,6 +18,7 @@ import {
   TopQuery,
 } from './model.ts'
 import { breakdown, summary, timeseries, topLinksOf, topProductsOf } from './service.ts'
+import { siteStats } from './site.ts'
 
 const detail = scopedDetail('stats')
 const errors = { ...adminErrors, 403: ApiError }
@@ -62,6 +65,19 @@ export const statsPlugin = ({ store, authenticate }: { store: Store; authenticat
         ),
       },
     )
+    .get('/site', ({ principal, query }) => siteStats({ store, principal, query }), {
+      query: SiteQuery,
+      response: { 200: SiteBody, ...errors },
+      ...needs(
+        'stats:read',
+        detail(
+          'On-site snippet: sessions, qualified sessions, pageviews and conversions, raw and billable',
+          "Billable follows each program's billing policy (its billable kinds; a genuine unexpired click id; bot " +
+            'score under the threshold; conversions not held or rejected by a fraud flag unless the program bills ' +
+            'those). Sessions count by their first event; unattributed lists events naming none of the programs.',
+        ),
+      ),
+    })
     .get(
       '/timeseries',
       async ({ principal, query, request }) => {

@@ -3,8 +3,8 @@
 // clock except the `now` they are given, no environment.
 
 export type WebhookSourceName = 'shopify' | 'stripe' | 'refersion' | 'impact' | 'postback' | 's2s'
-/** Where a stored event came from: a webhook source, or a row of an uploaded CSV report. */
-export type EventSource = WebhookSourceName | 'csv_import'
+/** Where a stored event came from: a webhook source, a row of an uploaded CSV report, or the on-site snippet. */
+export type EventSource = WebhookSourceName | 'csv_import' | 'snippet'
 
 export type VerifyResult =
   | { readonly ok: true }

@@ -9,7 +9,7 @@ import { verifyClickId } from '../shared/click-id.ts'
 import { HttpError } from '../shared/errors.ts'
 import type { SourceAdapter } from './adapter.ts'
 import { createIngestBatcher } from './batch.ts'
-import type { IntakeResult } from './pipeline.ts'
+import type { Delivery, IntakeResult } from './pipeline.ts'
 import { activeSecrets } from './secrets.ts'
 import { storableText, unstorableFields } from './storable.ts'
 
@@ -35,6 +35,11 @@ export interface WebhookIntake {
     rawBody: string
     headers: Headers
   }): Promise<IntakeResult>
+  /**
+   * A delivery some other way in has already authenticated (the on-site snippet's origin check): into the same
+   * exactly-once pipeline, batched with the webhooks.
+   */
+  submit(delivery: Delivery): Promise<IntakeResult>
   /** This host stops using cached secrets at once (other hosts within SECRET_TTL_MS). */
   forgetSecrets(): void
 }
@@ -142,6 +147,7 @@ export function createWebhookIntake(d: { store: Store; config: Config }): Webhoo
 
   return {
     forgetSecrets: () => secretsByKey.clear(),
+    submit: (delivery) => batcher.submit(delivery),
     async receive({ adapter, merchantSlug, rawBody, headers }) {
       const device = adapter.source === 's2s' ? headers.get(DEVICE_HEADER) : null
       const merchant =

@@ -59,6 +59,16 @@ export const programs = pgTable(
     recurringMonths: integer('recurring_months'),
     // Clicks scoring at or above this are not billable.
     botScoreThreshold: smallint('bot_score_threshold').notNull().default(80),
+    // On-site snippet: a session qualifies at this many pageviews or seconds on site (whichever first).
+    siteMinPageviews: smallint('site_min_pageviews').notNull().default(2),
+    siteMinSeconds: integer('site_min_seconds').notNull().default(30),
+    // Billing policy: which snippet events are billable (always only from a genuine, unexpired click id and a
+    // human under bot_score_threshold), and whether a conversion held by a fraud flag still counts.
+    siteBillable: text('site_billable')
+      .array()
+      .notNull()
+      .default(sql`'{qualified_session,conversion}'::text[]`),
+    siteBillFlagged: boolean('site_bill_flagged').notNull().default(false),
     active: boolean('active').notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -79,6 +89,10 @@ export const programs = pgTable(
       sql`${t.attributionModel} <> 'time_decay' or ${t.timeDecayHalfLifeHours} > 0`,
     ),
     check('programs_bot_score_range', sql`${t.botScoreThreshold} between 0 and 100`),
+    check(
+      'programs_site_policy',
+      sql`${t.siteMinPageviews} >= 1 and ${t.siteMinSeconds} >= 1 and ${t.siteBillable} <@ '{session,qualified_session,pageview,conversion}'::text[]`,
+    ),
   ],
 )
 
