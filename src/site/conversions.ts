@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import { settleConversion } from '../attribution/service.ts'
 import { conversions } from '../db/schema/index.ts'
 import type { Store } from '../db/store.ts'
@@ -69,7 +69,13 @@ export async function recordSnippetConversion(
   })
   const conversionId = result.conversionIds[0]
   if (!conversionId) throw new Error('snippet conversion stored no conversion')
-  if (result.created === 0) await lendClickId(d.store, conversionId, p.click, p.ipHash)
+  if (result.created === 0)
+    await lendClickId(
+      d.store,
+      { conversionId, merchantId: p.merchantId, orderId: event.orderId },
+      p.click,
+      p.ipHash,
+    )
   return { conversionId, duplicate: result.duplicate || result.created === 0 }
 }
 
@@ -81,7 +87,7 @@ export async function recordSnippetConversion(
  */
 async function lendClickId(
   store: Store,
-  conversionId: string,
+  order: { conversionId: string; merchantId: string; orderId: string },
   click: { id: string; at: Date },
   ipHash: string | null,
 ): Promise<void> {
@@ -93,12 +99,17 @@ async function lendClickId(
   if (!same.length) return
   const clickId = click.id
   await store.db.transaction(async (tx) => {
+    // The intake's lock for this order (webhooks/conversions.ts): a refund being stored meanwhile sees the sale
+    // settled or not, never half.
+    await tx.execute(
+      sql`select pg_advisory_xact_lock(hashtext(${`order:${order.merchantId}:${order.orderId}`}))`,
+    )
     const [row] = await tx
       .update(conversions)
       .set({ clickId, clickIdProblem: null })
       .where(
         and(
-          eq(conversions.id, conversionId),
+          eq(conversions.id, order.conversionId),
           eq(conversions.kind, 'sale'),
           isNull(conversions.clickId),
           isNull(conversions.programId),

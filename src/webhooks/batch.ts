@@ -45,6 +45,9 @@ export function createIngestBatcher(o: {
   const maxInFlight = o.maxInFlight ?? MAX_IN_FLIGHT
   const queue: Waiting[] = []
   let inFlight = 0
+  // Keys of the batches being stored: a delivery sharing one waits, so this host's batches never contend for an
+  // order's lock (which would cost a batch its turn, or deadlock two batches locking orders in opposite orders).
+  const busy = new Set<string>()
 
   const alone = (w: Waiting) => ingest(o.db, o.config, w.d).then(w.resolve, w.reject)
 
@@ -72,7 +75,7 @@ export function createIngestBatcher(o: {
     const used = new Set<string>()
     const rest: Waiting[] = []
     for (const w of queue) {
-      if (taken.length < maxBatch && w.keys.every((k) => !used.has(k))) {
+      if (taken.length < maxBatch && w.keys.every((k) => !used.has(k) && !busy.has(k))) {
         taken.push(w)
         for (const k of w.keys) used.add(k)
       } else rest.push(w)
@@ -84,8 +87,12 @@ export function createIngestBatcher(o: {
   const pump = () => {
     while (inFlight < maxInFlight && queue.length > 0) {
       const batch = take()
+      if (batch.length === 0) return
+      const keys = batch.flatMap((w) => w.keys)
+      for (const k of keys) busy.add(k)
       inFlight++
       void run(batch).finally(() => {
+        for (const k of keys) busy.delete(k)
         inFlight--
         pump()
       })

@@ -26,6 +26,10 @@ export async function storeConversion(
   webhookEventId: string,
   e: NormalizedEvent,
 ): Promise<StoredConversion> {
+  // One order at a time, across hosts: a sale and its refund stored concurrently would each look for the other
+  // before either committed, and the refund would never be joined to its sale (nor two refunds of a running
+  // total tell their cents apart). Held to the end of the transaction.
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`order:${merchantId}:${e.orderId}`}))`)
   const click = e.clickId ? verifyClickId(e.clickId, d.config.secrets.clickIdKeys) : undefined
   const total =
     e.cumulativeRefunded === null
@@ -114,7 +118,7 @@ async function findConversion(tx: Db, merchantId: string, e: NormalizedEvent) {
 
 /**
  * Stripe reports refunds as a running total: this refund is what the total adds to the refunds already
- * stored for the order. Serialised per order, so two refund events racing cannot both claim the same cents.
+ * stored for the order. The caller holds the order's lock, so two refund events racing cannot both claim the same cents.
  * Null when nothing new was refunded (a replay of an older total).
  */
 async function refundDelta(
@@ -123,7 +127,6 @@ async function refundDelta(
   orderId: string,
   cumulative: string,
 ): Promise<string | null> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`refunds:${merchantId}:${orderId}`}))`)
   const rows = await tx
     .select({ total: conversions.total })
     .from(conversions)

@@ -71,6 +71,39 @@ export const MERCHANT_ROUTES: Record<string, Route> = {
   'GET /api/v1/stats/breakdown': statsRoute('breakdown?dim=device&'),
   'GET /api/v1/stats/top-links': statsRoute('top-links'),
   'GET /api/v1/stats/top-products': statsRoute('top-products'),
+  'GET /api/v1/stats/site': statsRoute('site'),
+  'GET /api/v1/merchants/:merchant/site-origins': {
+    call: get((i) => `/api/v1/merchants/${i.merchantSlug}/site-origins`),
+    foreign: 404,
+    scope: 'webhooks:read',
+    own: [{ as: 'merchant', status: 200 }],
+  },
+  'PUT /api/v1/merchants/:merchant/site-origins': {
+    call: (i) => ({
+      method: 'PUT',
+      path: `/api/v1/merchants/${i.merchantSlug}/site-origins`,
+      body: { origins: ['https://idor.example'] },
+    }),
+    foreign: 404,
+    scope: 'webhooks:write',
+    own: [{ as: 'merchant', status: 200 }],
+  },
+  'GET /api/v1/programs/:program/site-policy': {
+    call: get((i) => `/api/v1/programs/${i.programId}/site-policy`),
+    foreign: 404,
+    scope: 'stats:read',
+    own: [{ as: 'merchant', status: 200, sees: 'programId' }],
+  },
+  'PATCH /api/v1/programs/:program/site-policy': {
+    call: (i) => ({
+      method: 'PATCH',
+      path: `/api/v1/programs/${i.programId}/site-policy`,
+      body: { min_pageviews: 3 },
+    }),
+    foreign: 404,
+    scope: 'links:write',
+    own: [{ as: 'merchant', status: 200, sees: 'programId' }],
+  },
   'POST /api/v1/webhook-endpoints': {
     call: post(
       () => '/api/v1/webhook-endpoints',

@@ -58,13 +58,23 @@ describe.if(run)('the snippet in a real browser', () => {
     const cid = landed.searchParams.get('sk_cid')
     expect(cid).toBeTruthy()
     // The snippet replaced the queue stub and kept the click id in the shop's own storage.
-    await page.waitForFunction(() => (window as unknown as { skq: { loaded?: boolean } }).skq.loaded === true)
-    const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('_sk') ?? 'null'))
+    await page.waitForFunction(
+      () => (globalThis as unknown as { skq: { loaded?: boolean } }).skq.loaded === true,
+    )
+    const kept = await page.evaluate(() =>
+      JSON.parse(
+        (
+          globalThis as unknown as { localStorage: { getItem(k: string): string | null } }
+        ).localStorage.getItem('_sk') ?? 'null',
+      ),
+    )
     expect(kept.cid).toBe(cid)
 
     await page.click('#next')
     await page.waitForURL(`${shopOrigin}/page2`)
-    await page.waitForFunction(() => (window as unknown as { skq: { loaded?: boolean } }).skq.loaded === true)
+    await page.waitForFunction(
+      () => (globalThis as unknown as { skq: { loaded?: boolean } }).skq.loaded === true,
+    )
     // Page two has no click id in its URL: the stored one carries the visit.
     expect(page.url()).not.toContain('sk_cid')
     await page.click('#buy')

@@ -4,6 +4,7 @@ import { signClickId, uuidV7Time } from '../../src/shared/click-id.ts'
 import type { NormalizedEvent } from '../../src/webhooks/adapter.ts'
 import { createIngestBatcher } from '../../src/webhooks/batch.ts'
 import { EventFailedError } from '../../src/webhooks/pipeline.ts'
+import { testRuntime } from '../helpers/app.ts'
 import { webhookFixture } from '../helpers/webhooks.ts'
 
 // Deliveries arriving together share a transaction (src/webhooks/batch.ts). What that must not change: one
@@ -11,7 +12,9 @@ import { webhookFixture } from '../helpers/webhooks.ts'
 // failing delivery failing alone.
 
 const SECRET = 'shpss_batch_secret_0123456789'
-const { store, config, app, merchantId } = await webhookFixture([{ source: 'shopify', secret: SECRET }])
+const { store, url, config, app, merchantId } = await webhookFixture([{ source: 'shopify', secret: SECRET }])
+// A second host on the same database, for races no one host's batcher can order.
+const other = testRuntime(store, url).app
 const key = config.secrets.clickIdKeys[0] ?? { kid: '', secret: new Uint8Array() }
 
 /** Stored clicks on the demo link, one per order, so every sale is attributed and earns. */
@@ -46,9 +49,9 @@ const refund = (id: number, orderId: number) => ({
   transactions: [{ kind: 'refund', status: 'success', amount: '50.00', currency: 'USD' }],
 })
 
-function shopify(topic: string, webhookId: string, payload: unknown) {
+function shopify(topic: string, webhookId: string, payload: unknown, host = app) {
   const body = JSON.stringify(payload)
-  return app.handle(
+  return host.handle(
     new Request('http://localhost/webhooks/shopify/glow-labs', {
       method: 'POST',
       body,
@@ -108,6 +111,27 @@ describe('deliveries sharing a transaction', () => {
       `select count(distinct xmin::text)::int as txs from webhook_events where external_id like 'b-paid-%'`,
     )
     expect(txs).toBeLessThan(N / 2)
+  })
+
+  test('two hosts: sales on one, their refunds on the other, at the same moment: every refund joined', async () => {
+    const N = 30
+    const ids = await clicks(N)
+    const base = 700_000
+    const sends: Promise<Response>[] = []
+    for (let i = 0; i < N; i++) {
+      sends.push(shopify('orders/paid', `h-paid-${i}`, order(base + i, ids[i] as string)))
+      sends.push(shopify('refunds/create', `h-refund-${i}`, refund(800_000 + i, base + i), other))
+    }
+    expect((await Promise.all(sends)).map((r) => r.status).filter((s) => s !== 200)).toEqual([])
+    const orders = `external_order_id::bigint between ${base} and ${base + N - 1}`
+    expect(
+      await one<{ joined: number; reversed: number }>(
+        `select (select count(*)::int from conversions r join conversions s on s.id = r.parent_conversion_id
+                  where r.kind = 'refund' and s.kind = 'sale' and r.${orders}) as joined,
+                (select count(*)::int from reversals x join commissions c on c.id = x.commission_id
+                   join conversions v on v.id = c.conversion_id where v.${orders}) as reversed`,
+      ),
+    ).toEqual({ joined: N, reversed: N })
   })
 
   test('one delivery that fails takes nobody down: it is kept as failed, the others are stored', async () => {
