@@ -203,7 +203,15 @@ const WINDOW_S = 10
 function windows(
   run: LoadRun,
   rate: number,
-): { from_s: number; p50_ms: number; p99_ms: number; n: number; load_stall_ms: number }[] {
+  serverStalls: readonly number[] = [],
+): {
+  from_s: number
+  p50_ms: number
+  p99_ms: number
+  n: number
+  load_stall_ms: number
+  server_stall_ms: number
+}[] {
   const out = []
   for (let from = 0; from * rate < run.ms.length; from += WINDOW_S) {
     const slice = run.ms.subarray(from * rate, Math.min(run.ms.length, (from + WINDOW_S) * rate))
@@ -215,6 +223,7 @@ function windows(
       p99_ms: q(0.99),
       n: ok.length,
       load_stall_ms: run.stallMs[from / WINDOW_S] ?? 0,
+      server_stall_ms: serverStalls[from / WINDOW_S] ?? 0,
     })
   }
   return out
@@ -242,6 +251,26 @@ interface SoakRun {
   samples: { t_s: number; rssMiB: number }[]
   rssAtStartupMiB: number
   shutdown: Stopped
+  /** Per window, the longest event-loop stall the server logged (src/ops/loop-monitor.ts), ms. */
+  serverStalls: number[]
+}
+
+/** The server's own 'event loop stalled' warnings, by soak window (pino lines carry ISO times). */
+function stallsByWindow(lines: readonly string[], startedAt: number): number[] {
+  const out: number[] = []
+  for (const line of lines) {
+    let e: { msg?: string; time?: string; stallMs?: number }
+    try {
+      e = JSON.parse(line)
+    } catch {
+      continue
+    }
+    if (e.msg !== 'event loop stalled' || typeof e.time !== 'number' || typeof e.stallMs !== 'number')
+      continue
+    const w = Math.floor((e.time - startedAt) / 1000 / WINDOW_S)
+    if (w >= 0) out[w] = Math.max(out[w] ?? 0, e.stallMs)
+  }
+  return out
 }
 
 async function runSoak(
@@ -268,6 +297,7 @@ async function runSoak(
   log(`soak: ${p.soakS}s at ${p.rate}/s (${Math.round(p.coldShare * 100)}% cold slugs), RSS every second`)
   const samples: { t_s: number; rssMiB: number }[] = []
   const t0 = performance.now()
+  const startedAt = Date.now()
   const readings: Promise<void>[] = []
   const sample = () =>
     readings.push(
@@ -286,7 +316,15 @@ async function runSoak(
   const output = readFileSync(serverLog, 'utf8').trim().split('\n').filter(Boolean)
   if (output.length)
     console.error(`--- skinstack output (LOG_LEVEL=warn), last lines ---\n${output.slice(-15).join('\n')}`)
-  return { pass, warm, soak, samples, rssAtStartupMiB: startup.rssMiB, shutdown }
+  return {
+    pass,
+    warm,
+    soak,
+    samples,
+    rssAtStartupMiB: startup.rssMiB,
+    shutdown,
+    serverStalls: stallsByWindow(output, startedAt),
+  }
 }
 
 /** Moves this process (the load generator) onto its own core, away from the binary's. */
@@ -355,7 +393,7 @@ async function main(p: Params): Promise<number> {
   const rssMaxMiB = Math.max(...r.samples.map((s) => s.rssMiB))
   const growthPct = Math.round(((rssEndMiB - rssStartMiB) / rssStartMiB) * 1000) / 10
   const slopeMiBPerMin = slopePerMin(r.samples)
-  const win = windows(r.soak, p.rate)
+  const win = windows(r.soak, p.rate, r.serverStalls)
   const p99s = win.map((w) => w.p99_ms)
   if (win.length > 1 && Math.max(...p99s) > 2 * Math.min(...p99s) && Math.max(...p99s) > 5)
     warn(`soak p99 moved between ${WINDOW_S}s windows: ${p99s.join(', ')} ms`)
@@ -402,7 +440,7 @@ async function main(p: Params): Promise<number> {
   )
   for (const w of win)
     console.log(
-      `  ${String(w.from_s).padStart(3)}s+  p50 ${w.p50_ms} ms  p99 ${w.p99_ms} ms  (${w.n})  load generator stalled ≤ ${w.load_stall_ms} ms`,
+      `  ${String(w.from_s).padStart(3)}s+  p50 ${w.p50_ms} ms  p99 ${w.p99_ms} ms  (${w.n})  load generator stalled ≤ ${w.load_stall_ms} ms, server ≤ ${w.server_stall_ms} ms`,
     )
   console.log(`clicks: served ${served}, stored ${stored}\n`)
   printTargets(targets)

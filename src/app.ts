@@ -18,6 +18,7 @@ import { payoutsPlugin } from './payouts/plugin.ts'
 import { docsPlugin } from './docs/plugin.ts'
 import { linksPlugin } from './links/plugin.ts'
 import { createHttpMetrics, type HttpMetrics } from './ops/metrics.ts'
+import { loopMonitor } from './ops/loop-monitor.ts'
 import { opsPlugin } from './ops/plugin.ts'
 import { clickReadiness } from './redirect/readiness.ts'
 import { outboundPlugin } from './outbound/plugin.ts'
@@ -75,6 +76,7 @@ export function createRuntime(d: {
     site,
     // First to start, last to stop: revocations made on other hosts are heard before this one serves a request.
     workers: [
+      loopMonitor({ log: d.log, registry: metrics.registry }),
       authenticate.worker,
       ...redirect.workers,
       ...site.workers,
