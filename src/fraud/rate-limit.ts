@@ -24,14 +24,20 @@ export type LimitedSurface = 'api' | 'webhooks'
 export interface RateLimitOptions {
   /** Per minute per client address and per API key on /api; 0: no limit. */
   readonly apiPerMinute: number
-  /** Per minute per client address on /webhooks, /postback and /api/v1/events; 0: no limit. */
+  /** Per minute per client address on /webhooks, /postback, /api/v1/events and the snippet's /v1/events; 0: no limit. */
   readonly webhooksPerMinute: number
   readonly trustedProxies: readonly string[]
 }
 
 /** What a request is charged to: nothing (the redirect, ops, the dashboard, the feed), the API or the intake. */
 export function surfaceOf(path: string): LimitedSurface | null {
-  if (path.startsWith('/webhooks/') || path.startsWith('/postback/') || path.startsWith('/api/v1/events/'))
+  if (
+    path.startsWith('/webhooks/') ||
+    path.startsWith('/postback/') ||
+    path.startsWith('/api/v1/events/') ||
+    // The snippet's events: a shopper sends a few per page; a script sending thousands is refused early.
+    path.startsWith('/v1/events/')
+  )
     return 'webhooks'
   if (path.startsWith('/api/')) return 'api'
   return null

@@ -15,6 +15,8 @@ describe('surfaceOf', () => {
     ['/api/v1/events/conversion', 'webhooks'],
     ['/webhooks/shopify/glow-labs', 'webhooks'],
     ['/postback/glow-labs', 'webhooks'],
+    ['/v1/events/pageview', 'webhooks'],
+    ['/sk.js', null],
     ['/l/glow-serum', null],
     ['/c/ava/glow', null],
     ['/healthz', null],
