@@ -146,4 +146,39 @@ describe.if(run)('the snippet in a real browser', () => {
     const stored = await store.query(`select 1 from site_events where origin like 'http://localhost:%'`)
     expect(stored).toHaveLength(0)
   }, 60_000)
+
+  test('an in-app browser without sendBeacon whose storage throws: a first-party cookie and fetch keepalive carry the visit', async () => {
+    const context = await (browser ?? (await launchBrowser())).newContext({ userAgent: CHROME_UA })
+    // What some in-app webviews do: no Beacon API, and Web Storage that refuses writes.
+    await context.addInitScript(() => {
+      const g = globalThis as unknown as {
+        navigator: { sendBeacon?: unknown }
+        Storage: { prototype: { setItem: unknown } }
+      }
+      Object.defineProperty(g.navigator, 'sendBeacon', { value: undefined })
+      g.Storage.prototype.setItem = () => {
+        throw new Error('QuotaExceededError')
+      }
+    })
+    const page = await context.newPage()
+    await page.goto(`${fx.base}/l/ig-glow`)
+    const cid = new URL(page.url()).searchParams.get('sk_cid')
+    await page.waitForFunction(
+      () => (globalThis as unknown as { skq: { loaded?: boolean } }).skq.loaded === true,
+    )
+    const cookie = (await context.cookies(shopOrigin)).find((c) => c.name === '_sk')
+    expect(JSON.parse(decodeURIComponent(cookie?.value ?? '""')).cid).toBe(cid)
+    await page.click('#next')
+    await page.waitForURL(`${shopOrigin}/page2`)
+    // Both pageviews carry the landing's click id and session, which the cookie kept for page two.
+    const views = (await waitForRows(
+      store,
+      `select session_id, url from site_events where kind = 'pageview' and click_token = $1 and click_status = 'valid'`,
+      2,
+      [cid],
+    )) as { session_id: string; url: string }[]
+    expect(views.map((v) => new URL(v.url).pathname).sort()).toEqual(['/landing', '/page2'])
+    expect(new Set(views.map((v) => v.session_id)).size).toBe(1)
+    await context.close()
+  }, 60_000)
 })
