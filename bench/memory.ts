@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join, resolve } from 'node:path'
+import postgres from 'postgres'
 import { UsageError } from './lib/args.ts'
 import { binaryInfo, ensureBinary, fetchPass, type PassCounts } from './lib/binary.ts'
 import { countClicks, prepareBinaryDb, slugOf } from './lib/db.ts'
@@ -253,6 +254,8 @@ interface SoakRun {
   shutdown: Stopped
   /** Per window, the longest event-loop stall the server logged (src/ops/loop-monitor.ts), ms. */
   serverStalls: number[]
+  /** Per window, the checkpoints Postgres began. */
+  checkpoints: number[]
 }
 
 /** The server's own 'event loop stalled' warnings, by soak window (pino lines carry ISO times). */
@@ -283,7 +286,8 @@ async function runSoak(
   const serverLog = join(tmp, 'server.log')
   const srv = spawnTracked(pinned(pin?.server, [bin, 'serve']), {
     cwd: tmp,
-    env: { ...env, PORT: String(port) },
+    // Every pause of the server's event loop from 10 ms up is logged, to tell its stalls from the load generator's.
+    env: { ...env, PORT: String(port), LOOP_STALL_WARN_MS: '10' },
     log: serverLog,
   })
   const url = `http://127.0.0.1:${port}`
@@ -307,7 +311,20 @@ async function runSoak(
     )
   sample()
   const timer = setInterval(sample, 1000)
-  const soak = await openLoop(url, p, p.soakS, 2).finally(() => clearInterval(timer))
+  // Postgres checkpoints per window: their writes land on the load generator's core.
+  const pg = postgres(env.DATABASE_URL ?? '', { max: 1, onnotice: () => {} })
+  const checkpoints: number[] = []
+  const countCheckpoints = async () => {
+    const [r] = await pg`select (checkpoints_timed + checkpoints_req)::int as n from pg_stat_bgwriter`
+    checkpoints.push(Number(r?.n ?? 0))
+  }
+  await countCheckpoints()
+  const cpTimer = setInterval(() => void countCheckpoints().catch(() => {}), WINDOW_S * 1000)
+  const soak = await openLoop(url, p, p.soakS, 2).finally(() => {
+    clearInterval(timer)
+    clearInterval(cpTimer)
+  })
+  await pg.end({ timeout: 5 })
   sample()
   await Promise.all(readings)
   samples.sort((a, b) => a.t_s - b.t_s)
@@ -324,6 +341,7 @@ async function runSoak(
     rssAtStartupMiB: startup.rssMiB,
     shutdown,
     serverStalls: stallsByWindow(output, startedAt),
+    checkpoints: checkpoints.slice(1).map((n, i) => n - (checkpoints[i] ?? n)),
   }
 }
 
@@ -440,7 +458,7 @@ async function main(p: Params): Promise<number> {
   )
   for (const w of win)
     console.log(
-      `  ${String(w.from_s).padStart(3)}s+  p50 ${w.p50_ms} ms  p99 ${w.p99_ms} ms  (${w.n})  load generator stalled ≤ ${w.load_stall_ms} ms, server ≤ ${w.server_stall_ms} ms`,
+      `  ${String(w.from_s).padStart(3)}s+  p50 ${w.p50_ms} ms  p99 ${w.p99_ms} ms  (${w.n})  load generator stalled ≤ ${w.load_stall_ms} ms, server ≤ ${w.server_stall_ms} ms${r.checkpoints[w.from_s / WINDOW_S] ? ', checkpoint' : ''}`,
     )
   console.log(`clicks: served ${served}, stored ${stored}\n`)
   printTargets(targets)

@@ -76,7 +76,7 @@ export function createRuntime(d: {
     site,
     // First to start, last to stop: revocations made on other hosts are heard before this one serves a request.
     workers: [
-      loopMonitor({ log: d.log, registry: metrics.registry }),
+      loopMonitor({ log: d.log, registry: metrics.registry, warnMs: d.config.loopStallWarnMs }),
       authenticate.worker,
       ...redirect.workers,
       ...site.workers,

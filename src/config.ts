@@ -24,6 +24,8 @@ export interface Config {
   readonly dataDir: string
   readonly poolSize: number
   readonly logLevel: (typeof LOG_LEVELS)[number]
+  /** An event-loop stall at least this long is logged (src/ops/loop-monitor.ts). */
+  readonly loopStallWarnMs: number
   readonly trustedProxies: readonly string[]
   readonly publicBaseUrl: string
   readonly links: {
@@ -154,6 +156,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
   DATABASE_POOL_SIZE: intFrom(1, 500).default(10),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  LOOP_STALL_WARN_MS: intFrom(5, 60_000).default(50),
   TRUSTED_PROXIES: z
     .string()
     .default('')
@@ -354,6 +357,7 @@ export function loadConfig(
     dataDir,
     poolSize: e.DATABASE_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
+    loopStallWarnMs: e.LOOP_STALL_WARN_MS,
     trustedProxies: Object.freeze(e.TRUSTED_PROXIES),
     publicBaseUrl,
     links: Object.freeze({
@@ -414,6 +418,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     database: c.databaseUrl ? redactUrl(c.databaseUrl) : `embedded (PGlite) at ${c.dataDir}`,
     poolSize: c.poolSize,
     logLevel: c.logLevel,
+    loopStallWarnMs: c.loopStallWarnMs,
     trustedProxies: c.trustedProxies,
     publicBaseUrl: c.publicBaseUrl,
     clickIdKeyIds: c.secrets.clickIdKeys.map((k) => k.kid),

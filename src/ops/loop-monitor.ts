@@ -10,10 +10,9 @@ import type { Logger } from '../shared/logger.ts'
 // once a second: reading it walks JSC's blocks (~0.1 ms with a million objects).
 
 const TICK_MS = 20
-const STALL_WARN_MS = 50
 const HEAP_EVERY_TICKS = 50
 
-export function loopMonitor(d: { log: Logger; registry: Registry }): Worker {
+export function loopMonitor(d: { log: Logger; registry: Registry; warnMs: number }): Worker {
   const delay = new Histogram({
     name: 'event_loop_delay_seconds',
     help: `How late a ${TICK_MS} ms timer fired: time this process ran no JavaScript for anyone`,
@@ -34,7 +33,7 @@ export function loopMonitor(d: { log: Logger; registry: Registry }): Worker {
     const now = performance.now()
     const lateMs = Math.max(0, now - due)
     delay.observe(lateMs / 1000)
-    if (lateMs >= STALL_WARN_MS) {
+    if (lateMs >= d.warnMs) {
       const heapAfter = heapSize()
       d.log.warn(
         {

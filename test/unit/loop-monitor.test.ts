@@ -13,7 +13,7 @@ test('a blocked event loop is measured in /metrics and logged with the heap arou
     },
   })
   const registry = new Registry()
-  const monitor = loopMonitor({ log: createLogger('warn', sink), registry })
+  const monitor = loopMonitor({ log: createLogger('warn', sink), registry, warnMs: 50 })
   monitor.start()
   await Bun.sleep(60)
   const until = performance.now() + 150
