@@ -268,9 +268,9 @@ function stallsByWindow(lines: readonly string[], startedAt: number): number[] {
     } catch {
       continue
     }
-    if (e.msg !== 'event loop stalled' || typeof e.time !== 'number' || typeof e.stallMs !== 'number')
-      continue
-    const w = Math.floor((e.time - startedAt) / 1000 / WINDOW_S)
+    const at = Date.parse(e.time ?? '')
+    if (e.msg !== 'event loop stalled' || Number.isNaN(at) || typeof e.stallMs !== 'number') continue
+    const w = Math.floor((at - startedAt) / 1000 / WINDOW_S)
     if (w >= 0) out[w] = Math.max(out[w] ?? 0, e.stallMs)
   }
   return out
