@@ -154,7 +154,7 @@ export function createEventFlusher(o: EventFlusherOptions) {
     get waiting() {
       return queue.length
     },
-    /** Stores what is waiting now (tests; stats reads that must see the latest events). */
+    /** Stores what is waiting now (tests, and anything that must read its own events at once). */
     flush: async () => {
       while (running) await running
       if (queue.length) await flush()

@@ -1,9 +1,11 @@
 import { eq } from 'drizzle-orm'
 import { LRUCache } from 'lru-cache'
 import type { Principal } from '../auth/principal.ts'
+import { textArray } from '../db/rows.ts'
 import { siteOrigins } from '../db/schema/index.ts'
 import type { Store } from '../db/store.ts'
 import { HttpError } from '../shared/errors.ts'
+import { merchantIdOf } from '../webhooks/service.ts'
 
 // Which web origins may send snippet events for a merchant. Read per event from a short-lived cache: a change made
 // on this host applies at once, on other hosts within ORIGIN_TTL_MS.
@@ -48,7 +50,7 @@ export function createOriginRegistry(store: Store) {
     )
     const r = rows[0]
     if (!r) return false
-    return { id: r.id, origins: new Set(pgArray(r.origins)), maxWindowDays: r.max_window ?? 0 }
+    return { id: r.id, origins: new Set(textArray(r.origins)), maxWindowDays: r.max_window ?? 0 }
   }
 
   const known = new LRUCache<string, boolean>({ max: 10_000, ttl: ORIGIN_TTL_MS })
@@ -82,24 +84,8 @@ export function createOriginRegistry(store: Store) {
 
 export type OriginRegistry = ReturnType<typeof createOriginRegistry>
 
-/** postgres.js parses text[]; PGlite may hand back the literal. */
-function pgArray(v: string[] | string | null): string[] {
-  if (v === null) return []
-  if (Array.isArray(v)) return v
-  const inner = v.replace(/^\{|\}$/g, '')
-  return inner ? inner.split(',').map((s) => s.replace(/^"|"$/g, '')) : []
-}
-
-async function merchantFor(store: Store, slug: string, viewer: Principal): Promise<string> {
-  const rows = await store.query<{ id: string }>('select id from merchants where slug = $1', [slug])
-  const id = rows[0]?.id
-  const sees = id && (viewer.kind === 'admin' || (viewer.kind === 'merchant' && viewer.merchantId === id))
-  if (!id || !sees) throw new HttpError(404, 'unknown_merchant', `no merchant "${slug}"`)
-  return id
-}
-
 export async function listOrigins(store: Store, slug: string, viewer: Principal): Promise<string[]> {
-  const id = await merchantFor(store, slug, viewer)
+  const id = await merchantIdOf(store, slug, viewer)
   const rows = await store.query<{ origin: string }>(
     'select origin from site_origins where merchant_id = $1 order by origin',
     [id],
@@ -125,7 +111,7 @@ export async function replaceOrigins(
   const origins = [...new Set(input.map((o) => normalizeOrigin(o) as string))].sort()
   if (origins.length > MAX_ORIGINS)
     throw new HttpError(422, 'too_many_origins', `at most ${MAX_ORIGINS} origins per merchant`)
-  const id = await merchantFor(store, slug, viewer)
+  const id = await merchantIdOf(store, slug, viewer)
   await store.db.transaction(async (tx) => {
     await tx.delete(siteOrigins).where(eq(siteOrigins.merchantId, id))
     if (origins.length)

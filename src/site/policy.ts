@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal.ts'
+import { textArray } from '../db/rows.ts'
 import type { Store } from '../db/store.ts'
 import { HttpError } from '../shared/errors.ts'
 
@@ -36,12 +37,7 @@ const shape = (r: Record<string, unknown>): SitePolicy => ({
   min_pageviews: Number(r.min_pageviews),
   min_seconds: Number(r.min_seconds),
   bot_score_threshold: Number(r.bot_score_threshold),
-  billable: Array.isArray(r.billable)
-    ? r.billable.map(String)
-    : String(r.billable)
-        .replace(/^\{|\}$/g, '')
-        .split(',')
-        .filter(Boolean),
+  billable: textArray(r.billable),
   bill_flagged: Boolean(r.bill_flagged),
 })
 

@@ -1,3 +1,4 @@
+import { textArray } from '../db/rows.ts'
 import type { Store } from '../db/store.ts'
 import { resolveRange } from './range.ts'
 import { resolveScope } from './scope.ts'
@@ -73,7 +74,7 @@ export async function siteStats(r: StatsRequest & { store: Store }) {
     q.values,
   )
   const programs: ProgramSiteStats[] = rows.map((row) => {
-    const kinds = pgArray(row.kinds)
+    const kinds = textArray(row.kinds)
     const bill = (kind: string, v: unknown) => (kinds.includes(kind) ? n(v) : 0)
     return {
       program_id: String(row.program_id),
@@ -126,10 +127,4 @@ async function unattributed(r: StatsRequest, range: { from: Date; to: Date }) {
       Object.entries((row?.by_reason as Record<string, unknown> | null) ?? {}).map(([k, v]) => [k, n(v)]),
     ),
   }
-}
-
-function pgArray(v: unknown): string[] {
-  if (Array.isArray(v)) return v.map(String)
-  const inner = String(v ?? '').replace(/^\{|\}$/g, '')
-  return inner ? inner.split(',') : []
 }
